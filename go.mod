@@ -1,0 +1,3 @@
+module github.com/shardcat/shardcat
+
+go 1.26.8
