@@ -1,0 +1,253 @@
+package router
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+
+	"github.com/shardcat/shardcat/internal/mycatconf"
+)
+
+// narrowRefs computes every table occurrence's node set from the
+// conditions of its own block, and enforces ruleRequired. skip names
+// occurrences whose nodes the caller computes (an INSERT's target).
+func narrowRefs(refs []*tableRef, skip *tableRef) error {
+	for _, ref := range refs {
+		ref.nodes = sortedNodes(ref.allNodes())
+		if ref == skip {
+			continue
+		}
+		p, ok := placementOf(ref.table)
+		if !ok {
+			if ref.table != nil && ref.table.RuleRequired && ref.table.Type == mycatconf.TableChild {
+				return unsupportedf("table %s requires a condition on its joinKey %s (ruleRequired), but its parent is not placed by %s",
+					ref.name, ref.table.JoinKey, ref.table.ParentKey)
+			}
+			continue
+		}
+		var terms []ast.ExprNode
+		terms = conjuncts(ref.block.where, terms)
+		for _, on := range ref.block.innerOns {
+			terms = conjuncts(on, terms)
+		}
+		nodes, narrowed, err := narrowing{ref: ref, p: p}.evalAnd(terms)
+		if err != nil {
+			return err
+		}
+		if narrowed {
+			ref.nodes, ref.narrowed = intersect(sortedNodes(nodes), ref.nodes), true
+		} else if ref.table.RuleRequired {
+			return unsupportedf("table %s requires a condition on its shard column %s (ruleRequired)", ref.name, p.column)
+		}
+	}
+	return nil
+}
+
+// relevantColumn: name could be a column that links ref to another table.
+func relevantColumn(ref *tableRef, name string) bool {
+	if ref.table == nil {
+		return false
+	}
+	if p, ok := placementOf(ref.table); ok && p.column == name {
+		return true
+	}
+	if ref.table.Type == mycatconf.TableChild && (ref.table.JoinKey == name) {
+		return true
+	}
+	for _, ch := range ref.table.Children {
+		if ch.ParentKey == name {
+			return true
+		}
+	}
+	return false
+}
+
+// colocated: rows of a and b that satisfy a.ca = b.cb are always on the
+// same data node.
+func colocated(a *tableRef, ca string, b *tableRef, cb string) bool {
+	if a.table == nil || b.table == nil {
+		return false
+	}
+	pa, oka := placementOf(a.table)
+	pb, okb := placementOf(b.table)
+	if oka && okb && pa.sameRule(pb) && pa.column == ca && pb.column == cb {
+		return true
+	}
+	isChildOf := func(c *tableRef, cc string, p *tableRef, pc string) bool {
+		return c.table.Type == mycatconf.TableChild && c.table.Parent == p.table &&
+			c.table.JoinKey == cc && c.table.ParentKey == pc
+	}
+	return isChildOf(a, ca, b, cb) || isChildOf(b, cb, a, ca)
+}
+
+// groups joins table occurrences whose rows are co-located through the
+// statement's equality conditions (union-find over refs).
+func groups(c *collector) [][]*tableRef {
+	parent := map[*tableRef]*tableRef{}
+	var find func(*tableRef) *tableRef
+	find = func(r *tableRef) *tableRef {
+		if p, ok := parent[r]; ok && p != r {
+			root := find(p)
+			parent[r] = root
+			return root
+		}
+		return r
+	}
+	var blocks []*block
+	for _, ref := range c.refs {
+		if !slices.Contains(blocks, ref.block) {
+			blocks = append(blocks, ref.block)
+		}
+	}
+	for _, b := range blocks {
+		terms := conjuncts(b.where, nil)
+		for _, on := range append(slices.Clone(b.innerOns), b.outerOns...) {
+			terms = conjuncts(on, terms)
+		}
+		for _, t := range terms {
+			eq, ok := t.(*ast.BinaryOperationExpr)
+			if !ok || eq.Op != opcode.EQ {
+				continue
+			}
+			lc, lok := eq.L.(*ast.ColumnNameExpr)
+			rc, rok := eq.R.(*ast.ColumnNameExpr)
+			if !lok || !rok {
+				continue
+			}
+			a := resolveColumn(b, lc.Name, relevantColumn)
+			bb := resolveColumn(b, rc.Name, relevantColumn)
+			if a == nil || bb == nil || a == bb {
+				continue
+			}
+			if colocated(a, strings.ToUpper(lc.Name.Name.O), bb, strings.ToUpper(rc.Name.Name.O)) {
+				parent[find(a)] = find(bb)
+			}
+		}
+	}
+	var out [][]*tableRef
+	index := map[*tableRef]int{}
+	for _, ref := range c.refs {
+		if ref.isGlobal() {
+			continue
+		}
+		root := find(ref)
+		i, ok := index[root]
+		if !ok {
+			i = len(out)
+			index[root] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], ref)
+	}
+	return out
+}
+
+// groupNodes is where a co-located group's rows can be.
+func groupNodes(g []*tableRef) []string {
+	nodes := g[0].nodes
+	for _, ref := range g[1:] {
+		nodes = intersect(nodes, ref.nodes)
+	}
+	if len(nodes) == 0 {
+		// Contradictory conditions match no row; one node still answers
+		// with the right (empty) result.
+		all := sortedNodes(g[0].allNodes())
+		if len(all) > 0 {
+			nodes = all[:1]
+		}
+	}
+	return nodes
+}
+
+// decision is where a statement runs.
+type decision struct {
+	nodes   []string
+	anyNode bool
+}
+
+// decide finds the nodes a statement over c's tables runs on. target is
+// the table a write changes (nil for reads).
+func decide(c *collector, schema *mycatconf.Schema, target *tableRef) (decision, error) {
+	gs := groups(c)
+	var globals []*tableRef
+	for _, ref := range c.refs {
+		if ref.isGlobal() {
+			globals = append(globals, ref)
+		}
+	}
+	covers := func(nodes []string) error {
+		for _, g := range globals {
+			if g.system {
+				continue
+			}
+			for _, n := range nodes {
+				if !slices.Contains(g.nodes, n) {
+					return unsupportedf("global table %s is not on data node %s, where the rest of the statement runs", g.name, n)
+				}
+			}
+		}
+		return nil
+	}
+	if target != nil && target.isGlobal() {
+		if len(gs) > 0 {
+			return decision{}, unsupportedf("writing global table %s from non-global table %s is not supported (the write must reach every node of %s)",
+				target.name, gs[0][0].name, target.name)
+		}
+		nodes := sortedNodes(target.allNodes())
+		return decision{nodes: nodes}, covers(nodes)
+	}
+	switch {
+	case len(gs) == 0:
+		var nodes []string
+		seen := false
+		for _, g := range globals {
+			if g.system {
+				continue
+			}
+			if !seen {
+				nodes, seen = sortedNodes(g.nodes), true
+			} else {
+				nodes = intersect(nodes, g.nodes)
+			}
+		}
+		if !seen {
+			nodes = schemaNodes(schema)
+		}
+		if len(nodes) == 0 {
+			return decision{}, unsupportedf("no data node holds all of the statement's global tables")
+		}
+		return decision{nodes: nodes, anyNode: true}, nil
+	case len(gs) == 1:
+		nodes := groupNodes(gs[0])
+		return decision{nodes: nodes}, covers(nodes)
+	}
+	first := groupNodes(gs[0])
+	for _, g := range gs[1:] {
+		nodes := groupNodes(g)
+		if len(first) != 1 || !slices.Equal(first, nodes) {
+			return decision{}, unsupportedf("cross-node join is not supported: %s (on %s) and %s (on %s) are not co-located; join them on their shard columns (or an ER parent/child key) or narrow both to one data node",
+				gs[0][0].name, strings.Join(first, ","), g[0].name, strings.Join(nodes, ","))
+		}
+	}
+	return decision{nodes: first}, covers(first)
+}
+
+// schemaNodes are the nodes a table-less statement may run on: the
+// schema's default node, or any node of its tables.
+func schemaNodes(s *mycatconf.Schema) []string {
+	if s == nil {
+		return nil
+	}
+	if s.DataNode != "" {
+		return []string{s.DataNode}
+	}
+	var nodes []string
+	for _, t := range s.Tables {
+		for _, n := range t.DataNodes {
+			nodes = addNode(nodes, n)
+		}
+	}
+	return nodes
+}

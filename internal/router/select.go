@@ -1,0 +1,357 @@
+package router
+
+import (
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
+
+	"github.com/shardcat/shardcat/internal/mycatconf"
+)
+
+func (r *Router) planSelect(cur *mycatconf.Schema, original string, stmt ast.StmtNode) (*Plan, error) {
+	c, err := r.collect(cur, stmt)
+	if err != nil {
+		return nil, err
+	}
+	schema, err := c.statementSchema()
+	if err != nil {
+		return nil, err
+	}
+	if err := narrowRefs(c.refs, nil); err != nil {
+		return nil, err
+	}
+	plan := &Plan{Kind: KindSelect, Tables: c.tableNames()}
+	if schema != nil {
+		plan.Schema = schema.Name
+	}
+	if sel, ok := stmt.(*ast.SelectStmt); ok && sel.LockInfo != nil && sel.LockInfo.LockType != ast.SelectLockNone {
+		plan.ForceMaster = true // locking reads must see the master's rows
+	}
+	var d decision
+	if len(c.refs) == 0 {
+		nodes := schemaNodes(schema)
+		if schema == nil {
+			nodes = r.allDataNodes()
+		}
+		d = decision{nodes: nodes, anyNode: true}
+	} else if d, err = decide(c, schema, nil); err != nil {
+		return nil, err
+	}
+	if len(d.nodes) == 0 {
+		return nil, otherf("no data node to run the statement on")
+	}
+	rewritten := c.rewritten
+	multi := len(d.nodes) > 1 && !d.anyNode
+	var merge *Merge
+	if multi {
+		if merge, err = describeMerge(stmt); err != nil {
+			return nil, err
+		}
+	}
+	if sel, ok := stmt.(*ast.SelectStmt); ok {
+		if n, add := needAddLimit(schema, c, sel); add {
+			sel.Limit = &ast.Limit{Count: ast.NewValueExpr(int64(n), "", "")}
+			rewritten = true
+			if merge != nil {
+				merge.Limit = int64(n)
+			}
+		}
+	}
+	if multi {
+		changed, err := pushLimit(stmt, merge)
+		if err != nil {
+			return nil, err
+		}
+		rewritten = rewritten || changed
+	}
+	sql := original
+	if rewritten {
+		if sql, err = restore(stmt); err != nil {
+			return nil, err
+		}
+	}
+	plan.AnyNode = d.anyNode && len(d.nodes) > 1
+	plan.Merge = merge
+	for _, n := range d.nodes {
+		plan.Routes = append(plan.Routes, Route{DataNode: n, SQL: sql})
+	}
+	return plan, nil
+}
+
+func (r *Router) allDataNodes() []string {
+	var nodes []string
+	for n := range r.cfg.DataNodes {
+		nodes = addNode(nodes, n)
+	}
+	return nodes
+}
+
+// needAddLimit applies schema sqlMaxLimit as Mycat's DruidSelectParser
+// does: only to a single-table SELECT without LIMIT whose table allows it
+// (needAddLimit), not when the primary key is constrained, and not to an
+// aggregate-only SELECT, which returns one row anyway.
+func needAddLimit(schema *mycatconf.Schema, c *collector, sel *ast.SelectStmt) (int, bool) {
+	if schema == nil || schema.SQLMaxLimit <= 0 || sel.Limit != nil || sel.SelectIntoOpt != nil {
+		return 0, false
+	}
+	names := c.tableNames()
+	if len(names) != 1 || len(c.refs) == 0 {
+		return 0, false
+	}
+	if sel.GroupBy == nil && hasAggregate(sel) {
+		return 0, false
+	}
+	ref := c.refs[0]
+	t := ref.table
+	if t == nil {
+		return schema.SQLMaxLimit, true
+	}
+	if !t.NeedAddLimit {
+		return 0, false
+	}
+	if t.Type == mycatconf.TableGlobal {
+		return schema.SQLMaxLimit, true
+	}
+	if t.PrimaryKey != "" && constrains(sel.Where, t.PrimaryKey) {
+		return 0, false
+	}
+	return schema.SQLMaxLimit, true
+}
+
+// constrains: e has an equality, IN or BETWEEN condition on column.
+func constrains(e ast.ExprNode, column string) bool {
+	found := false
+	isCol := func(x ast.ExprNode) bool {
+		c, ok := x.(*ast.ColumnNameExpr)
+		return ok && strings.EqualFold(c.Name.Name.O, column)
+	}
+	var walk func(ast.ExprNode)
+	walk = func(e ast.ExprNode) {
+		switch x := e.(type) {
+		case *ast.ParenthesesExpr:
+			walk(x.Expr)
+		case *ast.BinaryOperationExpr:
+			if x.Op == opcode.LogicAnd || x.Op == opcode.LogicOr {
+				walk(x.L)
+				walk(x.R)
+			} else if x.Op == opcode.EQ && (isCol(x.L) || isCol(x.R)) {
+				found = true
+			}
+		case *ast.PatternInExpr:
+			if !x.Not && isCol(x.Expr) {
+				found = true
+			}
+		case *ast.BetweenExpr:
+			if !x.Not && isCol(x.Expr) {
+				found = true
+			}
+		}
+	}
+	walk(e)
+	return found
+}
+
+func hasAggregate(sel *ast.SelectStmt) bool {
+	if sel.Fields == nil {
+		return false
+	}
+	for _, f := range sel.Fields.Fields {
+		if f.Expr != nil && containsAggregate(f.Expr) {
+			return true
+		}
+	}
+	return false
+}
+
+type aggFinder struct{ found bool }
+
+func (a *aggFinder) Enter(n ast.Node) (ast.Node, bool) {
+	switch n.(type) {
+	case *ast.AggregateFuncExpr:
+		a.found = true
+		return n, true
+	case *ast.SubqueryExpr:
+		return n, true
+	}
+	return n, false
+}
+
+func (a *aggFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+func containsAggregate(e ast.ExprNode) bool {
+	f := &aggFinder{}
+	e.Accept(f)
+	return f.found
+}
+
+// intLiteral reads a LIMIT operand.
+func intLiteral(e ast.ExprNode) (int64, bool) {
+	v, ok := e.(*test_driver.ValueExpr)
+	if !ok {
+		return 0, false
+	}
+	switch v.Kind() {
+	case test_driver.KindInt64:
+		return v.GetInt64(), v.GetInt64() >= 0
+	case test_driver.KindUint64:
+		u := v.GetUint64()
+		return int64(u), u <= 1<<62
+	}
+	return 0, false
+}
+
+// pushLimit rewrites LIMIT m, n to LIMIT m+n for the nodes (each must
+// return every row that could survive the merge) and records m and n.
+func pushLimit(stmt ast.StmtNode, merge *Merge) (bool, error) {
+	var limit **ast.Limit
+	switch x := stmt.(type) {
+	case *ast.SelectStmt:
+		limit = &x.Limit
+	case *ast.SetOprStmt:
+		limit = &x.Limit
+	}
+	if limit == nil || *limit == nil {
+		return false, nil
+	}
+	l := *limit
+	count, ok := intLiteral(l.Count)
+	if !ok {
+		return false, unsupportedf("LIMIT must be a non-negative integer literal when the statement runs on several data nodes")
+	}
+	var offset int64
+	if l.Offset != nil {
+		if offset, ok = intLiteral(l.Offset); !ok {
+			return false, unsupportedf("OFFSET must be a non-negative integer literal when the statement runs on several data nodes")
+		}
+	}
+	merge.Limit, merge.Offset = count, offset
+	if offset == 0 && l.Offset == nil {
+		return false, nil
+	}
+	*limit = &ast.Limit{Count: ast.NewValueExpr(offset+count, "", "")}
+	return true, nil
+}
+
+// describeMerge records what the proxy needs to merge a multi-node result.
+func describeMerge(stmt ast.StmtNode) (*Merge, error) {
+	m := &Merge{Limit: -1}
+	var sel *ast.SelectStmt
+	var orderBy *ast.OrderByClause
+	switch x := stmt.(type) {
+	case *ast.SelectStmt:
+		sel, orderBy = x, x.OrderBy
+	case *ast.SetOprStmt:
+		m.Union = true
+		orderBy = x.OrderBy
+		if x.SelectList != nil {
+			for i, s := range x.SelectList.Selects {
+				if i > 0 && setOprDistinct(s) {
+					m.UnionDistinct = true
+				}
+				if first, ok := s.(*ast.SelectStmt); ok && sel == nil {
+					sel = first
+				}
+			}
+		}
+		if sel == nil {
+			return nil, unsupportedf("nested set operations across several data nodes are not supported")
+		}
+	}
+	fields := sel.Fields.Fields
+	for i, f := range fields {
+		if f.WildCard != nil {
+			m.WildcardSelect = true
+			continue
+		}
+		if m.Union {
+			continue
+		}
+		pos := i
+		if m.WildcardSelect {
+			pos = -1
+		}
+		if agg, ok := f.Expr.(*ast.AggregateFuncExpr); ok {
+			m.Aggregates = append(m.Aggregates, Aggregate{Position: pos, Func: strings.ToUpper(agg.F), Distinct: agg.Distinct})
+		} else if containsAggregate(f.Expr) {
+			m.Aggregates = append(m.Aggregates, Aggregate{Position: pos, Func: "EXPR"})
+		}
+	}
+	if !m.Union {
+		m.Distinct = sel.Distinct
+		m.Having = sel.Having != nil
+		if sel.GroupBy != nil {
+			for _, item := range sel.GroupBy.Items {
+				col, err := keyColumn(item.Expr, fields, m.WildcardSelect)
+				if err != nil {
+					return nil, err
+				}
+				m.GroupBy = append(m.GroupBy, col)
+			}
+		}
+	}
+	if orderBy != nil {
+		for _, item := range orderBy.Items {
+			col, err := keyColumn(item.Expr, fields, m.WildcardSelect)
+			if err != nil {
+				return nil, err
+			}
+			m.OrderBy = append(m.OrderBy, OrderKey{Column: col, Desc: item.Desc})
+		}
+	}
+	return m, nil
+}
+
+func setOprDistinct(n ast.Node) bool {
+	var t *ast.SetOprType
+	switch x := n.(type) {
+	case *ast.SelectStmt:
+		t = x.AfterSetOperator
+	case *ast.SetOprSelectList:
+		t = x.AfterSetOperator
+	}
+	return t != nil && (*t == ast.Union || *t == ast.Except || *t == ast.Intersect)
+}
+
+// keyColumn finds a GROUP BY / ORDER BY key's select-list position: by
+// position number, alias, or the same column; -1 when absent.
+func keyColumn(e ast.ExprNode, fields []*ast.SelectField, afterWildcard bool) (Column, error) {
+	text, err := restore(e)
+	if err != nil {
+		return Column{}, err
+	}
+	col := Column{Position: -1, Expr: text}
+	if p, ok := e.(*ast.PositionExpr); ok {
+		if p.P != nil || p.N < 1 || p.N > len(fields) {
+			return Column{}, unsupportedf("unknown column position %s", text)
+		}
+		col.Position = p.N - 1
+		return col, nil
+	}
+	wildcardSeen := false
+	for i, f := range fields {
+		if f.WildCard != nil {
+			wildcardSeen = true
+			continue
+		}
+		match := false
+		if cn, ok := e.(*ast.ColumnNameExpr); ok && cn.Name.Table.O == "" && f.AsName.O != "" {
+			match = strings.EqualFold(cn.Name.Name.O, f.AsName.O)
+		}
+		if !match {
+			ft, err := restore(f.Expr)
+			if err != nil {
+				return Column{}, err
+			}
+			match = strings.EqualFold(ft, text)
+		}
+		if match {
+			if !wildcardSeen {
+				col.Position = i
+			}
+			return col, nil
+		}
+	}
+	return col, nil
+}
