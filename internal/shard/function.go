@@ -38,6 +38,23 @@ type Env struct {
 	RuleName string
 	// Location is the JVM default time zone Mycat would use (from TZ).
 	Location *time.Location
+	// Now is read once at construction to fix SimpleDateFormat's two-digit
+	// year window (80 years back to 20 ahead); nil means time.Now.
+	Now func() time.Time
+}
+
+func (e Env) location() *time.Location {
+	if e.Location == nil {
+		return time.Local
+	}
+	return e.Location
+}
+
+func (e Env) now() time.Time {
+	if e.Now == nil {
+		return time.Now()
+	}
+	return e.Now()
 }
 
 // ErrNoPartition is wrapped by every "Mycat cannot place this value" error.
