@@ -1,0 +1,166 @@
+package mysql
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+)
+
+// PacketConn frames MySQL packets over a net.Conn: a 3-byte little-endian
+// payload length, a 1-byte sequence id, the payload. It buffers both ways:
+// WritePacket only queues, Flush sends. It is not safe for concurrent use.
+//
+// The sequence id is explicit: ResetSequence starts a new command exchange,
+// each packet read or written advances it, and a read whose id differs from
+// the expected one is an error (the stream would be out of step).
+type PacketConn struct {
+	conn net.Conn
+	br   *bufio.Reader
+	bw   *bufio.Writer
+	seq  uint8
+	// MaxPacketSize limits a logical packet read or written (after joining
+	// 16 MiB chunks); 0 means DefaultMaxPacketSize.
+	MaxPacketSize int
+}
+
+// NewPacketConn wraps c with 16 KiB buffers.
+func NewPacketConn(c net.Conn) *PacketConn {
+	return &PacketConn{
+		conn: c,
+		br:   bufio.NewReaderSize(c, 16<<10),
+		bw:   bufio.NewWriterSize(c, 16<<10),
+	}
+}
+
+// Conn returns the current underlying connection (a *tls.Conn after an
+// upgrade).
+func (p *PacketConn) Conn() net.Conn { return p.conn }
+
+// replaceConn switches to a new transport (TLS) once the buffers are empty.
+func (p *PacketConn) replaceConn(c net.Conn) {
+	p.conn = c
+	p.br.Reset(c)
+	p.bw.Reset(c)
+}
+
+// Sequence is the id the next packet read or written will carry.
+func (p *PacketConn) Sequence() uint8 { return p.seq }
+
+// SetSequence sets the id of the next packet.
+func (p *PacketConn) SetSequence(s uint8) { p.seq = s }
+
+// ResetSequence starts a new command exchange (sequence id 0).
+func (p *PacketConn) ResetSequence() { p.seq = 0 }
+
+func (p *PacketConn) maxSize() int {
+	if p.MaxPacketSize > 0 {
+		return p.MaxPacketSize
+	}
+	return DefaultMaxPacketSize
+}
+
+// ErrPacketTooLarge is returned when a packet exceeds MaxPacketSize; it is an
+// *SQLError (ER_NET_PACKET_TOO_LARGE) so a server can send it on as is.
+var ErrPacketTooLarge = NewSQLError(ERNetPacketTooLarge, "Got a packet bigger than 'max_allowed_packet' bytes")
+
+// SequenceError reports a packet whose sequence id is not the expected one.
+type SequenceError struct {
+	Got, Want uint8
+}
+
+func (e *SequenceError) Error() string {
+	return fmt.Sprintf("mysql: packets out of order: got sequence id %d, want %d", e.Got, e.Want)
+}
+
+// ReadPacket reads one logical packet, joining 0xffffff-byte chunks. The
+// returned slice is freshly allocated and owned by the caller.
+func (p *PacketConn) ReadPacket() ([]byte, error) {
+	var payload []byte
+	var header [4]byte
+	for {
+		if _, err := io.ReadFull(p.br, header[:]); err != nil {
+			if payload != nil && errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		n := int(header[0]) | int(header[1])<<8 | int(header[2])<<16
+		if header[3] != p.seq {
+			return nil, &SequenceError{Got: header[3], Want: p.seq}
+		}
+		p.seq++
+		if len(payload)+n > p.maxSize() {
+			return nil, ErrPacketTooLarge
+		}
+		if payload == nil && n < MaxPayloadChunk {
+			// The common case: one chunk, one exact allocation.
+			payload = make([]byte, n)
+			if _, err := io.ReadFull(p.br, payload); err != nil {
+				return nil, unexpectedEOF(err)
+			}
+			return payload, nil
+		}
+		start := len(payload)
+		payload = append(payload, make([]byte, n)...)
+		if _, err := io.ReadFull(p.br, payload[start:]); err != nil {
+			return nil, unexpectedEOF(err)
+		}
+		if n < MaxPayloadChunk {
+			return payload, nil
+		}
+	}
+}
+
+func unexpectedEOF(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// WritePacket queues one logical packet, splitting it into 0xffffff-byte
+// chunks (and a final empty chunk when the length is an exact multiple).
+// Call Flush to send.
+func (p *PacketConn) WritePacket(payload []byte) error {
+	if len(payload) > p.maxSize() {
+		return ErrPacketTooLarge
+	}
+	for {
+		n := len(payload)
+		if n > MaxPayloadChunk {
+			n = MaxPayloadChunk
+		}
+		header := [4]byte{byte(n), byte(n >> 8), byte(n >> 16), p.seq}
+		p.seq++
+		if _, err := p.bw.Write(header[:]); err != nil {
+			return err
+		}
+		if _, err := p.bw.Write(payload[:n]); err != nil {
+			return err
+		}
+		payload = payload[n:]
+		if n < MaxPayloadChunk {
+			return nil
+		}
+	}
+}
+
+// Flush sends everything queued.
+func (p *PacketConn) Flush() error { return p.bw.Flush() }
+
+// WritePacketFlush queues one packet and sends it.
+func (p *PacketConn) WritePacketFlush(payload []byte) error {
+	if err := p.WritePacket(payload); err != nil {
+		return err
+	}
+	return p.Flush()
+}
+
+// Buffered reports how many bytes are buffered for reading (must be zero
+// before switching to TLS).
+func (p *PacketConn) Buffered() int { return p.br.Buffered() }
+
+// Close closes the underlying connection.
+func (p *PacketConn) Close() error { return p.conn.Close() }
