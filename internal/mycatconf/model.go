@@ -97,6 +97,7 @@ type Firewall struct {
 type WhiteHost struct {
 	Host  string
 	Users []string
+	Pos   Pos
 }
 
 // Blacklist is <blacklist check="true"> with Druid WallConfig properties.
@@ -111,6 +112,7 @@ type Schema struct {
 	CheckSQLSchema bool
 	SQLMaxLimit    int               // -1 = none
 	DataNode       string            // default node for tables not listed ("" = none)
+	RandomDataNode string            // randomDataNode attribute as written ("" = none)
 	Tables         map[string]*Table // by upper-case name, child tables included
 	Pos            Pos
 }
@@ -127,14 +129,24 @@ const (
 
 // Table is a <table> or <childTable>.
 type Table struct {
-	Name          string // upper-case, as Mycat keys tables
-	Type          TableType
-	DataNodes     []string   // expanded, in Mycat's order; a child inherits its parent's
-	Rule          *TableRule // sharded tables only
+	Name      string // upper-case, as Mycat keys tables
+	Schema    string // the owning schema's name
+	Type      TableType
+	DataNodes []string // expanded, in Mycat's order; a child inherits its root parent's
+	// Rule is set for sharded tables only. A TableSharded with a nil Rule is
+	// a table listing several dataNodes and no rule: Mycat sends every
+	// statement on it to all of them.
+	Rule          *TableRule
 	RuleRequired  bool
 	PrimaryKey    string // upper-case
 	AutoIncrement bool
-	NeedAddLimit  bool
+	NeedAddLimit  bool // default true
+	// Distribute is dataNode="distribute(...)": DataNodes is already
+	// reordered round-robin over data hosts as Mycat does.
+	Distribute bool
+	// SubTables is the expanded subTables attribute (Mycat's in-node table
+	// splitting), nil when absent.
+	SubTables []string
 	// ER child tables.
 	Parent    *Table
 	JoinKey   string // child column, upper-case
@@ -149,15 +161,20 @@ type TableRule struct {
 	Column   string // upper-case
 	Function *Function
 	Pos      Pos
+	// Base is the shared rule this one was copied from, for functions Mycat
+	// instantiates per table (PartitionByCRC32PreSlot): such a copy is named
+	// RULE_TABLE and owns its own Function. Nil for ordinary rules.
+	Base *TableRule
 }
 
 // Function is a rule.xml <function>; Impl is the constructed partition function.
 type Function struct {
-	Name  string
-	Class string // short class name, package stripped
-	Props map[string]string
-	Impl  shard.Function
-	Pos   Pos
+	Name      string
+	Class     string // short class name, package stripped
+	FullClass string // class attribute as written, e.g. io.mycat.route.function.PartitionByMod
+	Props     map[string]string
+	Impl      shard.Function // nil when no table uses the function (not constructed)
+	Pos       Pos
 }
 
 // DataNode is a <dataNode> after $-range expansion.
@@ -170,24 +187,29 @@ type DataNode struct {
 
 // DataHost is a <dataHost>.
 type DataHost struct {
-	Name              string
-	MaxCon, MinCon    int
-	Balance           int // 0..3
-	BalanceType       int
-	WriteType         int // 0, 1, 2
-	SwitchType        int // -1, 1, 2, 3
-	SlaveThreshold    int // -1 = off
-	DBType, DBDriver  string
-	Heartbeat         string
-	ConnectionInitSQL string
-	WriteHosts        []*Host
-	Pos               Pos
+	Name           string
+	MaxCon, MinCon int
+	Balance        int // 0..3
+	BalanceType    int
+	WriteType      int // 0, 1, 2
+	SwitchType     int // -1, 1, 2, 3
+	SlaveThreshold int // -1 = off
+	// TempReadHostAvailable keeps read hosts serving when their write host
+	// is down (tempReadHostAvailable > 0).
+	TempReadHostAvailable bool
+	MaxRetryCount         int // default 3
+	DBType, DBDriver      string
+	Heartbeat             string
+	ConnectionInitSQL     string
+	WriteHosts            []*Host
+	Pos                   Pos
 }
 
 // Host is a writeHost or readHost.
 type Host struct {
 	Name      string // the host attribute
 	Addr      string // host:port from url (jdbc: prefixes stripped)
+	URL       string // url attribute as written
 	User      string
 	Password  string
 	Weight    int
