@@ -1,0 +1,158 @@
+package demo
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/shardcat/shardcat/internal/mycatconf"
+	"github.com/shardcat/shardcat/internal/shard"
+	"github.com/shardcat/shardcat/internal/testenv"
+)
+
+func startCluster(t *testing.T) *Cluster {
+	t.Helper()
+	testenv.RequireMariaDB(t)
+	c, err := Start(context.Background(), testenv.ShortTempDir(t), Options{Port: -1, ManagerPort: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := c.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return c
+}
+
+// The generated conf dir loads with our Mycat loader into the intended
+// model, and its writeHosts really log in to the shards.
+func TestConfDescribesTheShards(t *testing.T) {
+	c := startCluster(t)
+	cfg, findings, err := mycatconf.LoadWith(c.ConfDir, mycatconf.Options{NewFunction: shard.New, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range findings {
+		t.Errorf("finding: %s", f)
+	}
+	if cfg.System.ServerPort != c.Port {
+		t.Errorf("serverPort %d, want %d", cfg.System.ServerPort, c.Port)
+	}
+	if u := cfg.Users[c.User]; u == nil || u.Password != c.Password || u.DefaultSchema != Schema {
+		t.Errorf("user %q: %+v", c.User, u)
+	}
+	schema := cfg.Schemas[Schema]
+	if schema == nil || schema.DataNode != "dn1" {
+		t.Fatalf("schema %s: %+v", Schema, schema)
+	}
+	orders, items, regions := schema.Tables["ORDERS"], schema.Tables["ORDER_ITEMS"], schema.Tables["REGIONS"]
+	if orders == nil || orders.Type != mycatconf.TableSharded || strings.Join(orders.DataNodes, ",") != "dn1,dn2" {
+		t.Fatalf("orders: %+v", orders)
+	}
+	for id, want := range map[string]int{"1": 1, "2": 0, "3": 1, "10": 0} {
+		if got, err := orders.Rule.Function.Impl.Calculate(id); err != nil || got != want {
+			t.Errorf("orders id %s -> node %d (%v), want %d", id, got, err, want)
+		}
+	}
+	if items == nil || items.Type != mycatconf.TableChild || items.Parent != orders || items.JoinKey != "ORDER_ID" || items.ParentKey != "ID" {
+		t.Fatalf("order_items: %+v", items)
+	}
+	if regions == nil || regions.Type != mycatconf.TableGlobal {
+		t.Fatalf("regions: %+v", regions)
+	}
+	for _, s := range c.Shards {
+		node := cfg.DataNodes[s.DataNode]
+		if node == nil || node.Database != s.Database || node.DataHost != s.Name {
+			t.Fatalf("dataNode %s: %+v", s.DataNode, node)
+		}
+		host := cfg.DataHosts[s.Name].WriteHosts[0]
+		if host.Addr != s.Server.Addr() {
+			t.Errorf("%s writeHost %s, want %s", s.Name, host.Addr, s.Server.Addr())
+		}
+		// The proxy's backend login, exactly as configured.
+		dsn := mysql.NewConfig()
+		dsn.User, dsn.Passwd, dsn.Net, dsn.Addr, dsn.DBName = host.User, host.Password, "tcp", host.Addr, node.Database
+		db, err := sql.Open("mysql", dsn.FormatDSN())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dbs string
+		err = db.QueryRow("SELECT GROUP_CONCAT(schema_name) FROM information_schema.schemata WHERE schema_name LIKE 'db_'").Scan(&dbs)
+		db.Close()
+		if err != nil {
+			t.Fatalf("%s: backend login: %v", s.Name, err)
+		}
+		if dbs != s.Database {
+			t.Errorf("%s has databases %q, want only %q", s.Name, dbs, s.Database)
+		}
+	}
+}
+
+// The sample data is valid SQL for MariaDB and self-consistent: each
+// order's total is the sum of its items. Run here on one server; the demo
+// runs it through the proxy.
+func TestSampleSQLIsConsistent(t *testing.T) {
+	c := startCluster(t)
+	a := c.Shards[0]
+	stmts := append([]string{"USE " + a.Database}, SampleSQL()...)
+	if err := a.Server.Exec(context.Background(), stmts...); err != nil {
+		t.Fatal(err)
+	}
+	db, err := a.Server.OpenRoot(a.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var orders, items, wrongTotals int
+	err = db.QueryRow(`SELECT (SELECT COUNT(*) FROM orders), (SELECT COUNT(*) FROM order_items),
+		(SELECT COUNT(*) FROM orders o WHERE o.total <> (SELECT SUM(qty*price) FROM order_items i WHERE i.order_id = o.id))`).
+		Scan(&orders, &items, &wrongTotals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if orders != SampleOrders || items != 2*SampleOrders || wrongTotals != 0 {
+		t.Fatalf("orders %d, items %d, orders whose total is not their items' sum %d", orders, items, wrongTotals)
+	}
+	// All rows on one node: VerifyPlacement must notice.
+	if err := c.VerifyPlacement(context.Background()); err == nil {
+		t.Fatal("VerifyPlacement accepted every order on shard A")
+	}
+}
+
+// VerifyPlacement accepts the data split by id mod 2, as a proxy would.
+func TestVerifyPlacementAcceptsModLong(t *testing.T) {
+	c := startCluster(t)
+	ctx := context.Background()
+	for i, s := range c.Shards {
+		stmts := []string{"USE " + s.Database}
+		for _, stmt := range SampleSQL() {
+			if id, ok := sampleRowID(stmt); ok && id%2 != i {
+				continue // another shard's row
+			}
+			stmts = append(stmts, stmt)
+		}
+		if err := s.Server.Exec(ctx, stmts...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.VerifyPlacement(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sampleRowID is the sharding id of an orders or order_items INSERT.
+func sampleRowID(stmt string) (int, bool) {
+	var id, orderID int
+	if _, err := fmt.Sscanf(stmt, "INSERT INTO orders (id, customer, region_id, total, created_at) VALUES (%d,", &id); err == nil {
+		return id, true
+	}
+	if _, err := fmt.Sscanf(stmt, "INSERT INTO order_items (id, order_id, sku, qty, price) VALUES (%d, %d,", &id, &orderID); err == nil {
+		return orderID, true
+	}
+	return 0, false
+}
