@@ -16,6 +16,8 @@ type keyword struct {
 	line  func(s stmt)                 // a one-line setting
 	sub   func(s stmt) *block          // opens a block of keywords; nil = skip the block
 	value func(s stmt) func(line stmt) // opens a block of plain lines, each fed to the result
+	// valueArgs is how many words a value block's keyword line takes (its name).
+	valueArgs int
 	// ignored is a keepalived keyword shardcat does not implement; it is
 	// reported and its block, if any, skipped.
 	ignored bool
@@ -119,7 +121,7 @@ func (p *parser) process(b *block, needOpen bool, openedAt Pos) {
 				p.skipBlock()
 			}
 		case k.value != nil:
-			p.valueBlock(s, k.value(s))
+			p.valueBlock(s, k.valueArgs, k.value(s))
 		}
 	}
 	if !top {
@@ -132,9 +134,9 @@ func (p *parser) process(b *block, needOpen bool, openedAt Pos) {
 
 // valueBlock feeds each line of a { } block of plain values to add, as
 // keepalived's read_value_block does.
-func (p *parser) valueBlock(head stmt, add func(stmt)) {
-	if len(head.words) > 1 {
-		p.rep.warnf(head.pos, "%s takes no value on its own line: %q ignored", head.keyword(), strings.Join(head.args(), " "))
+func (p *parser) valueBlock(head stmt, nargs int, add func(stmt)) {
+	if len(head.args()) > nargs {
+		p.rep.warnf(head.pos, "%s: extra words %q before its block: ignored", head.keyword(), strings.Join(head.args()[nargs:], " "))
 	}
 	needOpen := true
 	for p.more() {

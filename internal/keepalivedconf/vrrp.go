@@ -13,7 +13,7 @@ func (p *parser) topLevel() *block {
 		"vrrp_instance":        {sub: p.vrrpInstance},
 		"vrrp_sync_group":      {sub: p.syncGroup},
 		"virtual_server":       {sub: p.virtualServer},
-		"virtual_server_group": {value: p.virtualServerGroup},
+		"virtual_server_group": {value: p.virtualServerGroup, valueArgs: 1},
 	}}
 	for _, kw := range []string{"static_ipaddress", "static_routes", "static_rules", "SSL",
 		"bfd_instance", "garp_group", "linkbeat_interfaces", "vrrp_track_file", "track_file",
