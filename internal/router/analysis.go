@@ -71,10 +71,12 @@ type collector struct {
 	ctes      map[string]bool
 	rewritten bool
 	err       error
+	// blocks maps each SELECT/UPDATE/DELETE to its block.
+	blocks map[ast.Node]*block
 }
 
 func (r *Router) collect(cur *mycatconf.Schema, stmt ast.Node) (*collector, error) {
-	c := &collector{r: r, cur: cur, skip: map[*ast.TableName]bool{}, ctes: map[string]bool{}}
+	c := &collector{r: r, cur: cur, skip: map[*ast.TableName]bool{}, ctes: map[string]bool{}, blocks: map[ast.Node]*block{}}
 	c.root = &block{}
 	c.stack = []*block{c.root}
 	// CTE names are not tables; DELETE's target list repeats aliases.
@@ -107,9 +109,25 @@ func (p *preScan) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 
 func (c *collector) top() *block { return c.stack[len(c.stack)-1] }
 
-func (c *collector) push(where ast.ExprNode) {
+func (c *collector) push(n ast.Node, where ast.ExprNode) {
 	b := &block{parent: c.top(), where: where}
+	c.blocks[n] = b
 	c.stack = append(c.stack, b)
+}
+
+// refsUnder lists the table occurrences inside query block n.
+func (c *collector) refsUnder(n ast.Node) []*tableRef {
+	b := c.blocks[n]
+	var out []*tableRef
+	for _, ref := range c.refs {
+		for s := ref.block; s != nil; s = s.parent {
+			if s == b {
+				out = append(out, ref)
+				break
+			}
+		}
+	}
+	return out
 }
 
 func (c *collector) Enter(n ast.Node) (ast.Node, bool) {
@@ -118,11 +136,11 @@ func (c *collector) Enter(n ast.Node) (ast.Node, bool) {
 	}
 	switch x := n.(type) {
 	case *ast.SelectStmt:
-		c.push(x.Where)
+		c.push(x, x.Where)
 	case *ast.UpdateStmt:
-		c.push(x.Where)
+		c.push(x, x.Where)
 	case *ast.DeleteStmt:
-		c.push(x.Where)
+		c.push(x, x.Where)
 	case *ast.Join:
 		if x.On != nil {
 			b := c.top()

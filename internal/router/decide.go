@@ -84,7 +84,7 @@ func colocated(a *tableRef, ca string, b *tableRef, cb string) bool {
 
 // groups joins table occurrences whose rows are co-located through the
 // statement's equality conditions (union-find over refs).
-func groups(c *collector) [][]*tableRef {
+func groups(refs []*tableRef) [][]*tableRef {
 	parent := map[*tableRef]*tableRef{}
 	var find func(*tableRef) *tableRef
 	find = func(r *tableRef) *tableRef {
@@ -96,7 +96,7 @@ func groups(c *collector) [][]*tableRef {
 		return r
 	}
 	var blocks []*block
-	for _, ref := range c.refs {
+	for _, ref := range refs {
 		if !slices.Contains(blocks, ref.block) {
 			blocks = append(blocks, ref.block)
 		}
@@ -128,7 +128,7 @@ func groups(c *collector) [][]*tableRef {
 	}
 	var out [][]*tableRef
 	index := map[*tableRef]int{}
-	for _, ref := range c.refs {
+	for _, ref := range refs {
 		if ref.isGlobal() {
 			continue
 		}
@@ -169,10 +169,10 @@ type decision struct {
 
 // decide finds the nodes a statement over c's tables runs on. target is
 // the table a write changes (nil for reads).
-func decide(c *collector, schema *mycatconf.Schema, target *tableRef) (decision, error) {
-	gs := groups(c)
+func decide(refs []*tableRef, schema *mycatconf.Schema, target *tableRef) (decision, error) {
+	gs := groups(refs)
 	var globals []*tableRef
-	for _, ref := range c.refs {
+	for _, ref := range refs {
 		if ref.isGlobal() {
 			globals = append(globals, ref)
 		}

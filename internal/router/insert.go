@@ -178,17 +178,17 @@ func checkAssignments(target *tableRef, list []*ast.Assignment, clause string) e
 // planInsertSelect allows INSERT ... SELECT only where it runs whole on
 // each node: one node, or global tables everywhere.
 func (r *Router) planInsertSelect(c *collector, schema *mycatconf.Schema, target *tableRef, plan *Plan, sqlFor func() (string, error)) (*Plan, error) {
-	d, err := decide(c, schema, target)
+	if t := target.table; t != nil && (t.Type == mycatconf.TableSharded || t.Type == mycatconf.TableChild) && len(t.DataNodes) > 1 {
+		// Rows computed by the SELECT would stay on the node that ran it
+		// instead of being placed by the table's rule.
+		return nil, unsupportedf("INSERT ... SELECT into sharded table %s is not supported: its rows would not be placed by the table's rule", target.name)
+	}
+	d, err := decide(c.refs, schema, target)
 	if err != nil {
 		return nil, err
 	}
 	if len(d.nodes) != 1 && !target.isGlobal() {
 		return nil, unsupportedf("INSERT ... SELECT must run on one data node, but it involves %s", strings.Join(d.nodes, ","))
-	}
-	if t := target.table; t != nil && (t.Type == mycatconf.TableSharded || t.Type == mycatconf.TableChild) && len(t.DataNodes) > 1 {
-		// Rows computed by the SELECT would stay on the node that ran it
-		// instead of being placed by the table's rule.
-		return nil, unsupportedf("INSERT ... SELECT into sharded table %s is not supported: its rows would not be placed by the table's rule", target.name)
 	}
 	sql, err := sqlFor()
 	if err != nil {

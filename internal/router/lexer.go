@@ -71,7 +71,9 @@ func quotedEnd(sql string, start int) (int, bool) {
 	return 0, false
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' }
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+}
 
 // CountPlaceholders counts the '?' parameters of a statement, ignoring any
 // inside strings, quoted identifiers and comments.
@@ -84,7 +86,7 @@ func CountPlaceholders(sql string) (int, error) {
 }
 
 // Interpolate replaces the statement's '?' parameters, in order, with args,
-// which must already be SQL literal text ('it''s', 42, NULL, X'00ff').
+// which must already be SQL literal text ('it”s', 42, NULL, X'00ff').
 func Interpolate(sql string, args []string) (string, error) {
 	masked, err := maskNonCode(sql)
 	if err != nil {

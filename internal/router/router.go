@@ -257,7 +257,10 @@ func (r *Router) plan(schema, original string, stmt ast.StmtNode) (*Plan, error)
 		if x.Analyze {
 			return nil, unsupportedf("EXPLAIN ANALYZE is not supported")
 		}
-		inner, err := r.planExplained(cur, schema, x)
+		if show, ok := x.Stmt.(*ast.ShowStmt); ok {
+			return r.planShow(cur, original, show) // DESCRIBE t
+		}
+		inner, err := r.planExplained(schema, original, x)
 		if err != nil {
 			return nil, err
 		}
@@ -266,15 +269,26 @@ func (r *Router) plan(schema, original string, stmt ast.StmtNode) (*Plan, error)
 	return &Plan{Kind: kind, Schema: schema}, nil
 }
 
-func (r *Router) planExplained(cur *mycatconf.Schema, schema string, x *ast.ExplainStmt) (*Plan, error) {
-	// EXPLAIN t is DESCRIBE t; the inner statement text is not available,
-	// so it is restored from the AST.
-	if _, isShow := x.Stmt.(*ast.ShowStmt); isShow {
-		return nil, unsupportedf("EXPLAIN of a table is DESCRIBE; send DESCRIBE instead")
-	}
-	text, err := restore(x.Stmt)
+func (r *Router) planExplained(schema, original string, x *ast.ExplainStmt) (*Plan, error) {
+	text, err := explainedText(original, x)
 	if err != nil {
 		return nil, err
 	}
 	return r.plan(schema, text, x.Stmt)
+}
+
+// explainedText is the statement under EXPLAIN as the client wrote it, or
+// restored from the AST when EXPLAIN carries options.
+func explainedText(original string, x *ast.ExplainStmt) (string, error) {
+	s := strings.TrimLeft(original, " \t\r\n")
+	word := firstWord(s)
+	switch strings.ToUpper(word) {
+	case "EXPLAIN", "DESC", "DESCRIBE":
+		rest := strings.TrimLeft(s[len(word):], " \t\r\n")
+		switch strings.ToUpper(firstWord(rest)) {
+		case "SELECT", "INSERT", "REPLACE", "UPDATE", "DELETE", "WITH", "TABLE", "VALUES":
+			return rest, nil
+		}
+	}
+	return restore(x.Stmt)
 }

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -30,13 +31,12 @@ func (r *Router) planSelect(cur *mycatconf.Schema, original string, stmt ast.Stm
 		plan.ForceMaster = true // locking reads must see the master's rows
 	}
 	var d decision
-	if len(c.refs) == 0 {
-		nodes := schemaNodes(schema)
-		if schema == nil {
-			nodes = r.allDataNodes()
-		}
-		d = decision{nodes: nodes, anyNode: true}
-	} else if d, err = decide(c, schema, nil); err != nil {
+	if set, ok := stmt.(*ast.SetOprStmt); ok {
+		d, err = r.decideSetOpr(c, schema, set)
+	} else {
+		d, err = r.decideRefs(c.refs, schema)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if len(d.nodes) == 0 {
@@ -68,6 +68,7 @@ func (r *Router) planSelect(cur *mycatconf.Schema, original string, stmt ast.Stm
 	}
 	sql := original
 	if rewritten {
+		keepColumnNames(stmt)
 		if sql, err = restore(stmt); err != nil {
 			return nil, err
 		}
@@ -78,6 +79,125 @@ func (r *Router) planSelect(cur *mycatconf.Schema, original string, stmt ast.Stm
 		plan.Routes = append(plan.Routes, Route{DataNode: n, SQL: sql})
 	}
 	return plan, nil
+}
+
+// decideRefs decides one query's nodes; a query without tables runs on
+// any node of the schema.
+func (r *Router) decideRefs(refs []*tableRef, schema *mycatconf.Schema) (decision, error) {
+	if len(refs) == 0 {
+		nodes := schemaNodes(schema)
+		if schema == nil {
+			nodes = r.allDataNodes()
+		}
+		return decision{nodes: nodes, anyNode: true}, nil
+	}
+	return decide(refs, schema, nil)
+}
+
+// decideSetOpr routes a UNION: each branch must run on the same nodes. A
+// UNION is distributive (the merge concatenates, de-duplicating for UNION
+// DISTINCT); EXCEPT and INTERSECT are not, so they must run on one node.
+func (r *Router) decideSetOpr(c *collector, schema *mycatconf.Schema, set *ast.SetOprStmt) (decision, error) {
+	var branches []*ast.SelectStmt
+	onlyUnion := true
+	var flatten func(list *ast.SetOprSelectList)
+	flatten = func(list *ast.SetOprSelectList) {
+		for i, n := range list.Selects {
+			var op *ast.SetOprType
+			switch x := n.(type) {
+			case *ast.SelectStmt:
+				branches = append(branches, x)
+				op = x.AfterSetOperator
+			case *ast.SetOprSelectList:
+				flatten(x)
+				op = x.AfterSetOperator
+			}
+			if i > 0 && op != nil && *op != ast.Union && *op != ast.UnionAll {
+				onlyUnion = false
+			}
+		}
+	}
+	if set.SelectList != nil {
+		flatten(set.SelectList)
+	}
+	var all []decision
+	for _, b := range branches {
+		d, err := r.decideRefs(c.refsUnder(b), schema)
+		if err != nil {
+			return decision{}, err
+		}
+		all = append(all, d)
+	}
+	if len(all) == 0 {
+		return decision{}, unsupportedf("empty set operation")
+	}
+	var fixed []decision
+	anyNodes := sortedNodes(all[0].nodes)
+	for _, d := range all {
+		if d.anyNode {
+			anyNodes = intersect(anyNodes, d.nodes)
+		} else {
+			fixed = append(fixed, d)
+		}
+	}
+	if len(fixed) == 0 {
+		if len(anyNodes) == 0 {
+			return decision{}, unsupportedf("no data node holds every table of the set operation")
+		}
+		return decision{nodes: anyNodes, anyNode: true}, nil
+	}
+	nodes := fixed[0].nodes
+	for _, d := range fixed[1:] {
+		if !slices.Equal(d.nodes, nodes) {
+			return decision{}, unsupportedf("set operation across different data nodes is not supported (%s vs %s)",
+				strings.Join(nodes, ","), strings.Join(d.nodes, ","))
+		}
+	}
+	if len(fixed) < len(all) {
+		// A branch that may run anywhere must not be repeated on several nodes.
+		if len(nodes) != 1 {
+			return decision{}, unsupportedf("set operation mixing global-table and sharded-table branches on several data nodes (%s) is not supported", strings.Join(nodes, ","))
+		}
+		for _, d := range all {
+			if d.anyNode && !slices.Contains(d.nodes, nodes[0]) {
+				return decision{}, unsupportedf("set operation across different data nodes is not supported (%s vs %s)",
+					nodes[0], strings.Join(d.nodes, ","))
+			}
+		}
+	}
+	if len(nodes) > 1 && !onlyUnion {
+		return decision{}, unsupportedf("EXCEPT and INTERSECT across several data nodes (%s) are not supported", strings.Join(nodes, ","))
+	}
+	return decision{nodes: nodes}, nil
+}
+
+// keepColumnNames gives unaliased select-list expressions their original
+// text as alias, so that result column names stay those MySQL would give the
+// client's statement even though the nodes receive a rewritten one.
+func keepColumnNames(stmt ast.StmtNode) {
+	var sel *ast.SelectStmt
+	switch x := stmt.(type) {
+	case *ast.SelectStmt:
+		sel = x
+	case *ast.SetOprStmt:
+		if x.SelectList != nil && len(x.SelectList.Selects) > 0 {
+			sel, _ = x.SelectList.Selects[0].(*ast.SelectStmt)
+		}
+	}
+	if sel == nil || sel.Fields == nil {
+		return
+	}
+	for _, f := range sel.Fields.Fields {
+		if f.WildCard != nil || f.AsName.O != "" || f.Expr == nil {
+			continue
+		}
+		if _, isColumn := f.Expr.(*ast.ColumnNameExpr); isColumn {
+			continue
+		}
+		if text := strings.TrimSpace(f.OriginalText()); text != "" && len(text) <= 256 {
+			f.AsName = ast.NewCIStr(text)
+		}
+	}
 }
 
 func (r *Router) allDataNodes() []string {

@@ -73,7 +73,7 @@ func literalOf(e ast.ExprNode) (literal, error) {
 			return literal{}, unsupportedf("a hexadecimal or bit literal cannot place a row; write the value as a number or a string")
 		}
 	}
-	return literal{}, &notLiteralError{fmt.Sprintf("not a constant (%T)", e)}
+	return literal{}, &notLiteralError{fmt.Sprintf("an expression (%T)", e)}
 }
 
 func isNumberKind(k byte) bool {
