@@ -1,0 +1,81 @@
+package shard
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestNewUnknownClass(t *testing.T) {
+	_, err := New("io.mycat.route.function.PartitionByVelocity", nil, Env{})
+	if err == nil || !strings.Contains(err.Error(), "PartitionByVelocity") {
+		t.Fatalf("err = %v, want one naming the class", err)
+	}
+}
+
+func TestNewUnknownProperty(t *testing.T) {
+	_, err := New("PartitionByMod", map[string]string{"count": "3", "cout": "4"}, Env{})
+	if err == nil || !strings.Contains(err.Error(), "cout") {
+		t.Fatalf("err = %v, want one naming the property", err)
+	}
+}
+
+func TestNewBadProperty(t *testing.T) {
+	cases := []struct {
+		class string
+		props map[string]string
+		names string
+	}{
+		{"PartitionByMod", map[string]string{"count": "three"}, "count"},
+		{"PartitionByMod", map[string]string{}, "count"},
+		{"PartitionByMod", map[string]string{"count": "-3"}, "count"},
+		{"PartitionByJumpConsistentHash", map[string]string{"totalBuckets": "0"}, "totalBuckets"},
+		{"PartitionByHashMod", map[string]string{"count": "1.5"}, "count"},
+		{"PartitionByString", map[string]string{"partitionCount": "2", "partitionLength": "512", "hashSlice": "a:b"}, "hashSlice"},
+		{"PartitionByPattern", map[string]string{"patternValue": "0", "mapFile": "x"}, "patternValue"},
+		{"PartitionDirectBySubString", map[string]string{"startIndex": "-1"}, "startIndex"},
+	}
+	for _, c := range cases {
+		_, err := New(c.class, c.props, Env{})
+		if err == nil || !strings.Contains(err.Error(), c.names) {
+			t.Errorf("New(%s, %v) err = %v, want one naming %s", c.class, c.props, err, c.names)
+		}
+	}
+}
+
+func TestClasses(t *testing.T) {
+	got := Classes()
+	if len(got) != len(constructors) {
+		t.Fatalf("Classes() = %v", got)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i-1] >= got[i] {
+			t.Fatalf("Classes() not sorted: %v", got)
+		}
+	}
+	// Both spellings of a class name work.
+	for _, name := range []string{"PartitionByMod", "io.mycat.route.function.PartitionByMod"} {
+		if _, err := New(name, map[string]string{"count": "2"}, Env{}); err != nil {
+			t.Errorf("New(%s): %v", name, err)
+		}
+	}
+}
+
+func TestPropertiesParser(t *testing.T) {
+	text := "# comment\n! also comment\n\n  a=1\nb : 2\nc 3\nd=\\\n    4\\\n 5\ne\\ f=\\u0041\\t\nempty\n"
+	got, err := parseJavaProperties(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []property{{"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "45"}, {"e f", "A\t"}, {"empty", ""}}
+	if len(got) != len(want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("entry %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+	if _, err := parseJavaProperties("a=\\u00zz\n"); err == nil {
+		t.Errorf("malformed \\u escape accepted")
+	}
+}
