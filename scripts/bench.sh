@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# sysbench through each hop, in one run, on this machine (loopback only):
+#   direct     MariaDB itself
+#   haproxy    HAProxy 2.6 in TCP mode in front of it (the bare-hop baseline)
+#   proxy      shardcat proxy, one unsharded node (the same MariaDB)
+#   sharded    shardcat proxy, sbtest1..N sharded by id with mod-long over
+#              two more MariaDB servers
+# for oltp_point_select and oltp_read_only, with prepared statements
+# (ps=auto) and without (ps=disable). Prints QPS (median of REPEAT runs),
+# p95 latency and the ratios to direct and to HAProxy.
+#
+#   THREADS=16 TIME=10 REPEAT=3 TABLES=4 TABLE_SIZE=10000 scripts/bench.sh
+#   TARGETS="direct haproxy" TESTS=oltp_point_select PS_MODES=auto scripts/bench.sh
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+THREADS=${THREADS:-16}
+TIME=${TIME:-10}
+REPEAT=${REPEAT:-3}
+TABLES=${TABLES:-4}
+TABLE_SIZE=${TABLE_SIZE:-10000}
+TESTS=${TESTS:-oltp_point_select oltp_read_only}
+PS_MODES=${PS_MODES:-auto disable}
+TARGETS=${TARGETS:-direct haproxy proxy sharded}
+
+for tool in sysbench haproxy; do
+	command -v "$tool" >/dev/null || sc_die "$tool is missing (apt-get install sysbench haproxy, or run scripts/test.sh as root)"
+done
+
+sc_workdir bench
+trap sc_cleanup EXIT
+declare -A PORT=()       # target -> port
+declare -A UNAVAILABLE=() # target -> why
+
+sysbench_common() { # sysbench_common PORT
+	echo --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$1" --mysql-user=bench \
+		--mysql-password=benchpw --mysql-db=sbtest --tables="$TABLES" --table-size="$TABLE_SIZE"
+}
+
+# --- direct ------------------------------------------------------------------
+sc_log "starting MariaDB (direct)"
+sc_start_mariadb direct --database sbtest --arg=--max-connections=1000
+PORT[direct]=$SC_PORT
+sc_log "preparing sbtest ($TABLES tables x $TABLE_SIZE rows)"
+# shellcheck disable=SC2046
+sysbench oltp_common $(sysbench_common "${PORT[direct]}") --threads="$TABLES" prepare >"$SC_WORK/prepare-direct.log" 2>&1 ||
+	{ cat "$SC_WORK/prepare-direct.log"; sc_die "sysbench prepare failed"; }
+
+# --- haproxy -----------------------------------------------------------------
+PORT[haproxy]=$(sc_free_port)
+cat >"$SC_WORK/haproxy.cfg" <<CFG
+global
+    maxconn 4096
+    nbthread 2
+defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 1h
+    timeout server 1h
+listen mariadb_single
+    bind 127.0.0.1:${PORT[haproxy]}
+    server db1 127.0.0.1:${PORT[direct]} check inter 1s
+CFG
+haproxy -f "$SC_WORK/haproxy.cfg" -db >"$SC_WORK/haproxy.log" 2>&1 &
+SC_PIDS+=("$!")
+sc_wait_port "${PORT[haproxy]}" "$!" "$SC_WORK/haproxy.log" || sc_die "haproxy did not start"
+
+# --- shardcat proxy: unsharded and sharded --------------------------------------
+wants() { [[ " $TARGETS " == *" $1 "* ]]; }
+if (wants proxy || wants sharded) && ! sc_has_proxy; then
+	UNAVAILABLE[proxy]="no 'shardcat proxy' command yet"
+	UNAVAILABLE[sharded]="no 'shardcat proxy' command yet"
+fi
+if wants proxy && [[ -z "${UNAVAILABLE[proxy]:-}" ]]; then
+	conf=$SC_WORK/conf-proxy
+	PORT[proxy]=$(sc_free_port)
+	sc_mycat_server_xml "$conf" "${PORT[proxy]}" "$(sc_free_port)" bench benchpw sbtest
+	sc_mycat_rule_xml "$conf"
+	cat >"$conf/schema.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE mycat:schema SYSTEM "schema.dtd">
+<mycat:schema xmlns:mycat="http://io.mycat/">
+	<schema name="sbtest" checkSQLschema="false" dataNode="dn1"/>
+	<dataNode name="dn1" dataHost="host1" database="sbtest"/>
+$(sc_mycat_datahost host1 "${PORT[direct]}" bench benchpw)
+</mycat:schema>
+XML
+	sc_log "starting shardcat proxy (unsharded) on ${PORT[proxy]}"
+	sc_start_proxy "$conf" "${PORT[proxy]}"
+fi
+if wants sharded && [[ -z "${UNAVAILABLE[sharded]:-}" ]]; then
+	sc_start_mariadb shard1 --database sbtest --arg=--max-connections=1000
+	shard1=$SC_PORT
+	sc_start_mariadb shard2 --database sbtest --arg=--max-connections=1000
+	shard2=$SC_PORT
+	conf=$SC_WORK/conf-sharded
+	PORT[sharded]=$(sc_free_port)
+	sc_mycat_server_xml "$conf" "${PORT[sharded]}" "$(sc_free_port)" bench benchpw sbtest
+	sc_mycat_rule_xml "$conf"
+	tables=$(seq -s, -f 'sbtest%g' 1 "$TABLES")
+	cat >"$conf/schema.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE mycat:schema SYSTEM "schema.dtd">
+<mycat:schema xmlns:mycat="http://io.mycat/">
+	<schema name="sbtest" checkSQLschema="false" dataNode="dn1">
+		<table name="$tables" primaryKey="id" rule="mod-long" dataNode="dn1,dn2"/>
+	</schema>
+	<dataNode name="dn1" dataHost="host1" database="sbtest"/>
+	<dataNode name="dn2" dataHost="host2" database="sbtest"/>
+$(sc_mycat_datahost host1 "$shard1" bench benchpw)
+$(sc_mycat_datahost host2 "$shard2" bench benchpw)
+</mycat:schema>
+XML
+	sc_log "starting shardcat proxy (sharded over $shard1, $shard2) on ${PORT[sharded]}"
+	sc_start_proxy "$conf" "${PORT[sharded]}"
+	# Prepare through the proxy (CREATE TABLE to both nodes, multi-row
+	# INSERTs split by id); if it cannot, load each shard directly with its
+	# own rows: id mod 2 = 0 on dn1, 1 on dn2.
+	# shellcheck disable=SC2046
+	if sysbench oltp_common $(sysbench_common "${PORT[sharded]}") --threads=1 prepare >"$SC_WORK/prepare-sharded.log" 2>&1; then
+		sc_log "sharded data prepared through the proxy"
+	else
+		sc_log "prepare through the proxy failed (see below); loading the shards directly"
+		tail -n 5 "$SC_WORK/prepare-sharded.log" >&2
+		for node in 1 2; do
+			port=$shard1 rem=0
+			if [[ $node == 2 ]]; then port=$shard2 rem=1; fi
+			# shellcheck disable=SC2046
+			sysbench oltp_common $(sysbench_common "$port") --threads="$TABLES" cleanup >/dev/null 2>&1 || true
+			# shellcheck disable=SC2046
+			sysbench oltp_common $(sysbench_common "$port") --threads="$TABLES" prepare >>"$SC_WORK/prepare-sharded.log" 2>&1 ||
+				sc_die "direct prepare on shard $node failed"
+			for t in $(seq 1 "$TABLES"); do
+				mariadb --no-defaults -uroot --socket="$SC_WORK/shard$node/mysqld.sock" sbtest \
+					-e "DELETE FROM sbtest$t WHERE id % 2 <> $rem"
+			done
+		done
+	fi
+fi
+
+# --- runs ----------------------------------------------------------------------
+median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "-"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+
+declare -A QPS=() P95=()
+for target in $TARGETS; do
+	[[ -n "${PORT[$target]:-}" ]] || continue
+	for test in $TESTS; do
+		for ps in $PS_MODES; do
+			qps_runs=() p95_runs=()
+			for r in $(seq 1 "$REPEAT"); do
+				log=$SC_WORK/run-$target-$test-$ps-$r.log
+				sc_log "$target $test ps=$ps run $r/$REPEAT"
+				# shellcheck disable=SC2046
+				if sysbench "$test" $(sysbench_common "${PORT[$target]}") --threads="$THREADS" --time="$TIME" \
+					--db-ps-mode="$ps" --percentile=95 run >"$log" 2>&1; then
+					qps_runs+=("$(awk '/queries:/ {gsub(/\(/, "", $3); print $3}' "$log")")
+					p95_runs+=("$(awk '/95th percentile:/ {print $3}' "$log")")
+				else
+					sc_log "run failed:"
+					tail -n 5 "$log" >&2
+				fi
+			done
+			key="$target|$test|$ps"
+			QPS[$key]=$(printf '%s\n' "${qps_runs[@]}" | grep . | median)
+			P95[$key]=$(printf '%s\n' "${p95_runs[@]}" | grep . | median)
+		done
+	done
+done
+
+ratio() { # ratio A B
+	if [[ "$1" == "-" || "$2" == "-" || -z "$2" ]]; then echo "-"; else awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; fi
+}
+
+echo
+echo "sysbench $(sysbench --version | awk '{print $2}'): $THREADS threads, $TIME s, median of $REPEAT; $TABLES tables x $TABLE_SIZE rows; $(nproc) CPUs shared by every process"
+{
+	printf 'target\ttest\tps-mode\tQPS\tp95 ms\tvs direct\tvs haproxy\n'
+	for target in $TARGETS; do
+		for test in $TESTS; do
+			for ps in $PS_MODES; do
+				if [[ -n "${UNAVAILABLE[$target]:-}" ]]; then
+					printf '%s\t%s\t%s\tnot available: %s\t\t\t\n' "$target" "$test" "$ps" "${UNAVAILABLE[$target]}"
+					continue
+				fi
+				key="$target|$test|$ps"
+				q=${QPS[$key]:--}
+				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$test" "$ps" "$(printf '%.0f' "$q" 2>/dev/null || echo "$q")" \
+					"${P95[$key]:--}" "$(ratio "$q" "${QPS[direct|$test|$ps]:--}")" "$(ratio "$q" "${QPS[haproxy|$test|$ps]:--}")"
+			done
+		done
+	done
+} | column -t -s $'\t'
