@@ -315,7 +315,7 @@ func (p *parser) virtualServerGroup(s stmt) func(stmt) {
 			p.rep.errorf(s.pos, "virtual_server_group %s: %s: missing port", name, s.words[0])
 			return
 		}
-		port, ok := p.parseInt(s, s.words[1], 0, 65535)
+		port, ok := p.parseIntFor("virtual_server_group "+name+" "+s.words[0]+" port", s, s.words[1], 0, 65535)
 		if !ok {
 			return
 		}

@@ -66,14 +66,20 @@ func (p *parser) intValue(s stmt, i, min, max int) (int, bool) {
 }
 
 func (p *parser) parseInt(s stmt, raw string, min, max int) (int, bool) {
+	return p.parseIntFor(s.keyword(), s, raw, min, max)
+}
+
+// parseIntFor is parseInt for a value inside a block line, where what
+// names the value (e.g. "track_script chk weight") in messages.
+func (p *parser) parseIntFor(what string, s stmt, raw string, min, max int) (int, bool) {
 	expected := "an integer in " + strconv.Itoa(min) + ".." + strconv.Itoa(max)
 	n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
 	if err != nil {
-		p.rep.errorf(s.pos, "%s: expected %s, got %q", s.keyword(), expected, raw)
+		p.rep.errorf(s.pos, "%s: expected %s, got %q", what, expected, raw)
 		return 0, false
 	}
 	if n < int64(min) || n > int64(max) {
-		p.rep.errorf(s.pos, "%s: %d is out of range, expected %s", s.keyword(), n, expected)
+		p.rep.errorf(s.pos, "%s: %d is out of range, expected %s", what, n, expected)
 		return 0, false
 	}
 	return int(n), true

@@ -347,7 +347,7 @@ func (p *parser) unicastPeer(in *VRRPInstance) func(stmt) {
 		}
 		peer := UnicastPeer{Addr: a.Unmap()}
 		for i := 1; i+1 < len(s.words); i += 2 {
-			ttl, ok := p.parseInt(s, s.words[i+1], 0, 255)
+			ttl, ok := p.parseIntFor("unicast_peer "+s.words[0]+" "+s.words[i], s, s.words[i+1], 0, 255)
 			switch {
 			case !ok:
 			case s.words[i] == "min_ttl":
@@ -366,7 +366,7 @@ func (p *parser) unicastPeer(in *VRRPInstance) func(stmt) {
 func (p *parser) trackInterface(s stmt, dst *[]TrackedInterface) {
 	t := TrackedInterface{Name: s.words[0]}
 	if len(s.words) >= 3 && s.words[1] == "weight" {
-		if w, ok := p.parseInt(s, s.words[2], -254, 254); ok {
+		if w, ok := p.parseIntFor("track_interface "+t.Name+" weight", s, s.words[2], -254, 254); ok {
 			t.Weight = w
 		}
 		t.Reverse = len(s.words) > 3 && s.words[3] == "reverse"
@@ -384,7 +384,7 @@ func (p *parser) trackScript(s stmt, dst *[]TrackedScript) {
 		case "weight":
 			if i+1 < len(s.words) {
 				i++
-				if w, ok := p.parseInt(s, s.words[i], -253, 253); ok {
+				if w, ok := p.parseIntFor("track_script "+t.Name+" weight", s, s.words[i], -253, 253); ok {
 					t.Weight, t.WeightSet = w, true
 				}
 			} else {
