@@ -281,7 +281,9 @@ func (s *Server) setup(ctx context.Context) error {
 	stmts := []string{
 		"DELETE FROM mysql.global_priv WHERE User=''",
 		"FLUSH PRIVILEGES",
-		fmt.Sprintf("CREATE USER IF NOT EXISTS %s@'%%' IDENTIFIED VIA mysql_native_password USING PASSWORD(%s)",
+		fmt.Sprintf("CREATE USER IF NOT EXISTS %s@'%%'", quoteString(s.opt.User)),
+		// ALTER too: a reused Dir may hold the account with another password.
+		fmt.Sprintf("ALTER USER %s@'%%' IDENTIFIED VIA mysql_native_password USING PASSWORD(%s)",
 			quoteString(s.opt.User), quoteString(s.opt.Password)),
 		fmt.Sprintf("GRANT ALL PRIVILEGES ON *.* TO %s@'%%' WITH GRANT OPTION", quoteString(s.opt.User)),
 	}

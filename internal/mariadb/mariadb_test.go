@@ -186,7 +186,9 @@ func TestReuseDir(t *testing.T) {
 	if err := first.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	second := testenv.MariaDB(t, mariadb.Options{Dir: dir})
+	// The account's password follows the new Options, as the demo's
+	// per-run backend password needs.
+	second := testenv.MariaDB(t, mariadb.Options{Dir: dir, Password: "changed"})
 	if got := queryString(t, openTCP(t, second, "keep"), "SELECT x FROM t"); got != "42" {
 		t.Fatalf("reused datadir lost its row: %q", got)
 	}
