@@ -76,15 +76,7 @@ if wants proxy && [[ -z "${UNAVAILABLE[proxy]:-}" ]]; then
 	PORT[proxy]=$(sc_free_port)
 	sc_mycat_server_xml "$conf" "${PORT[proxy]}" "$(sc_free_port)" bench benchpw sbtest
 	sc_mycat_rule_xml "$conf"
-	cat >"$conf/schema.xml" <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE mycat:schema SYSTEM "schema.dtd">
-<mycat:schema xmlns:mycat="http://io.mycat/">
-	<schema name="sbtest" checkSQLschema="false" dataNode="dn1"/>
-	<dataNode name="dn1" dataHost="host1" database="sbtest"/>
-$(sc_mycat_datahost host1 "${PORT[direct]}" bench benchpw)
-</mycat:schema>
-XML
+	sc_mycat_schema_single "$conf" sbtest sbtest "${PORT[direct]}"
 	sc_log "starting shardcat proxy (unsharded) on ${PORT[proxy]}"
 	sc_start_proxy "$conf" "${PORT[proxy]}"
 fi
@@ -98,19 +90,7 @@ if wants sharded && [[ -z "${UNAVAILABLE[sharded]:-}" ]]; then
 	sc_mycat_server_xml "$conf" "${PORT[sharded]}" "$(sc_free_port)" bench benchpw sbtest
 	sc_mycat_rule_xml "$conf"
 	tables=$(seq -s, -f 'sbtest%g' 1 "$TABLES")
-	cat >"$conf/schema.xml" <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE mycat:schema SYSTEM "schema.dtd">
-<mycat:schema xmlns:mycat="http://io.mycat/">
-	<schema name="sbtest" checkSQLschema="false" dataNode="dn1">
-		<table name="$tables" primaryKey="id" rule="mod-long" dataNode="dn1,dn2"/>
-	</schema>
-	<dataNode name="dn1" dataHost="host1" database="sbtest"/>
-	<dataNode name="dn2" dataHost="host2" database="sbtest"/>
-$(sc_mycat_datahost host1 "$shard1" bench benchpw)
-$(sc_mycat_datahost host2 "$shard2" bench benchpw)
-</mycat:schema>
-XML
+	sc_mycat_schema_sharded "$conf" sbtest "$tables" "$shard1" "$shard2"
 	sc_log "starting shardcat proxy (sharded over $shard1, $shard2) on ${PORT[sharded]}"
 	sc_start_proxy "$conf" "${PORT[sharded]}"
 	# Prepare through the proxy (CREATE TABLE to both nodes, multi-row

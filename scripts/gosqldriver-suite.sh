@@ -47,15 +47,7 @@ proxy)
 	sc_mycat_server_xml "$conf" "$port" "$mport" "$MYSQL_TEST_USER" "$MYSQL_TEST_PASS" gotest \
 		"$SC_WORK/db/server-cert.pem" "$SC_WORK/db/server-key.pem"
 	sc_mycat_rule_xml "$conf"
-	cat >"$conf/schema.xml" <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE mycat:schema SYSTEM "schema.dtd">
-<mycat:schema xmlns:mycat="http://io.mycat/">
-	<schema name="gotest" checkSQLschema="false" dataNode="dn1"/>
-	<dataNode name="dn1" dataHost="host1" database="gotest"/>
-$(sc_mycat_datahost host1 "$DB_PORT" bench benchpw)
-</mycat:schema>
-XML
+	sc_mycat_schema_single "$conf" gotest gotest "$DB_PORT"
 	sc_log "starting shardcat proxy on 127.0.0.1:$port"
 	sc_start_proxy "$conf" "$port"
 	export MYSQL_TEST_ADDR=127.0.0.1:$port

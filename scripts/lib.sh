@@ -147,6 +147,41 @@ sc_mycat_datahost() {
 XML
 }
 
+# sc_mycat_schema_single DIR SCHEMA DATABASE PORT: a schema whose every
+# table lives on one node (dn1 = DATABASE on 127.0.0.1:PORT, user bench).
+sc_mycat_schema_single() {
+	local dir=$1 schema=$2 database=$3 port=$4
+	cat >"$dir/schema.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE mycat:schema SYSTEM "schema.dtd">
+<mycat:schema xmlns:mycat="http://io.mycat/">
+	<schema name="$schema" checkSQLschema="false" dataNode="dn1"/>
+	<dataNode name="dn1" dataHost="host1" database="$database"/>
+$(sc_mycat_datahost host1 "$port" bench benchpw)
+</mycat:schema>
+XML
+}
+
+# sc_mycat_schema_sharded DIR SCHEMA TABLES PORT1 PORT2: TABLES (a comma
+# list) sharded by id with mod-long over dn1 (database SCHEMA on PORT1) and
+# dn2 (on PORT2); other tables on dn1.
+sc_mycat_schema_sharded() {
+	local dir=$1 schema=$2 tables=$3 port1=$4 port2=$5
+	cat >"$dir/schema.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE mycat:schema SYSTEM "schema.dtd">
+<mycat:schema xmlns:mycat="http://io.mycat/">
+	<schema name="$schema" checkSQLschema="false" dataNode="dn1">
+		<table name="$tables" primaryKey="id" rule="mod-long" dataNode="dn1,dn2"/>
+	</schema>
+	<dataNode name="dn1" dataHost="host1" database="$schema"/>
+	<dataNode name="dn2" dataHost="host2" database="$schema"/>
+$(sc_mycat_datahost host1 "$port1" bench benchpw)
+$(sc_mycat_datahost host2 "$port2" bench benchpw)
+</mycat:schema>
+XML
+}
+
 # sc_build_shardcat: builds the shardcat binary once; fails if it has no
 # proxy subcommand yet.
 sc_build_shardcat() {
