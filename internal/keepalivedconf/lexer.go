@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -420,7 +419,8 @@ func (lx *lexer) sequence(pos Pos, dir, text string, includeDepth, depth int) {
 }
 
 // include reads every file matching pattern (globs and {a,b} braces),
-// relative to the including file's directory, in sorted order.
+// relative to the including file's directory: alternatives in the order
+// written, the matches of each in sorted order, as glob(3) with GLOB_BRACE.
 func (lx *lexer) include(pos Pos, dir, pattern string, depth int) {
 	if depth >= maxIncludeDepth {
 		lx.rep.errorf(pos, "include nested more than %d deep (does a file include itself?): %s ignored", maxIncludeDepth, pattern)
@@ -451,7 +451,6 @@ func (lx *lexer) include(pos Pos, dir, pattern string, depth int) {
 		lx.rep.warnf(pos, "include %s: no file matches", pattern)
 		return
 	}
-	sort.Strings(files)
 	for _, f := range files {
 		lx.readFile(f, pos, depth+1)
 	}
