@@ -149,11 +149,10 @@ func (cc *ClientConn) login(user, password, db string, opts *DialOptions) error 
 		if err := cc.pc.WritePacketFlush(AppendSSLRequest(nil, caps, maxPacket, charset)); err != nil {
 			return err
 		}
-		tc := tls.Client(cc.pc.Conn(), opts.TLSConfig)
+		tc := cc.pc.upgrade(func(nc net.Conn) net.Conn { return tls.Client(nc, opts.TLSConfig) }).(*tls.Conn)
 		if err := tc.Handshake(); err != nil {
 			return fmt.Errorf("TLS handshake: %w", err)
 		}
-		cc.pc.replaceConn(tc)
 		tlsOn = true
 	}
 	plugin := g.AuthPlugin

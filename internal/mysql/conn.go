@@ -147,14 +147,10 @@ func (c *Conn) handshake() error {
 		if s.TLSConfig == nil {
 			return c.refuse(NewSQLError(ERHandshake, "Bad handshake: TLS is not configured"))
 		}
-		if c.pc.Buffered() > 0 {
-			return errors.New("mysql: data after SSLRequest before TLS handshake")
-		}
-		tc := tls.Server(c.nc, s.TLSConfig)
+		tc := c.pc.upgrade(func(nc net.Conn) net.Conn { return tls.Server(nc, s.TLSConfig) }).(*tls.Conn)
 		if err := tc.Handshake(); err != nil {
 			return fmt.Errorf("mysql: TLS handshake: %w", err)
 		}
-		c.pc.replaceConn(tc)
 		c.tls = true
 		if payload, err = c.pc.ReadPacket(); err != nil {
 			return err

@@ -38,11 +38,35 @@ func NewPacketConn(c net.Conn) *PacketConn {
 // upgrade).
 func (p *PacketConn) Conn() net.Conn { return p.conn }
 
-// replaceConn switches to a new transport (TLS) once the buffers are empty.
-func (p *PacketConn) replaceConn(c net.Conn) {
+// upgrade switches to a new transport (TLS) built over the current one.
+// Bytes already buffered (a TLS hello that arrived with the SSLRequest) are
+// replayed to the new transport first.
+func (p *PacketConn) upgrade(wrap func(net.Conn) net.Conn) net.Conn {
+	under := p.conn
+	if n := p.br.Buffered(); n > 0 {
+		pending, _ := p.br.Peek(n)
+		under = &prefixConn{Conn: under, prefix: append([]byte{}, pending...)}
+	}
+	c := wrap(under)
 	p.conn = c
 	p.br.Reset(c)
 	p.bw.Reset(c)
+	return c
+}
+
+// prefixConn reads prefix before reading from Conn.
+type prefixConn struct {
+	net.Conn
+	prefix []byte
+}
+
+func (c *prefixConn) Read(b []byte) (int, error) {
+	if len(c.prefix) > 0 {
+		n := copy(b, c.prefix)
+		c.prefix = c.prefix[n:]
+		return n, nil
+	}
+	return c.Conn.Read(b)
 }
 
 // Sequence is the id the next packet read or written will carry.
@@ -92,6 +116,9 @@ func (p *PacketConn) ReadPacket() ([]byte, error) {
 		}
 		p.seq++
 		if len(payload)+n > p.maxSize() {
+			// Drop this chunk (at most 16 MiB) so the peer's write completes
+			// and it can read the error we are about to send.
+			io.CopyN(io.Discard, p.br, int64(n))
 			return nil, ErrPacketTooLarge
 		}
 		if payload == nil && n < MaxPayloadChunk {

@@ -319,10 +319,10 @@ func decodeBinaryValueText(d *decoder, col *ColumnDef) []byte {
 		return intText(d.uint64("longlong"), 64)
 	case TypeFloat:
 		f := math.Float32frombits(d.uint32("float"))
-		return strconv.AppendFloat(nil, float64(f), 'g', -1, 32)
+		return appendMySQLFloat(nil, float64(f), 32)
 	case TypeDouble:
 		f := math.Float64frombits(d.uint64("double"))
-		return strconv.AppendFloat(nil, f, 'g', -1, 64)
+		return appendMySQLFloat(nil, f, 64)
 	case TypeDate, TypeNewDate, TypeDateTime, TypeTimestamp, TypeDateTime2, TypeTimestamp2:
 		dt := decodeBinaryDateTime(d)
 		if d.err != nil {
