@@ -46,7 +46,7 @@ func (r *Router) parse(sql string) (ast.StmtNode, error) {
 	defer r.parsers.Put(p)
 	stmts, _, err := p.ParseSQL(sql)
 	if err != nil {
-		return nil, parseErrorf("%s", err.Error())
+		return nil, parseErrorf("You have an error in your SQL syntax: %s", strings.TrimSpace(err.Error()))
 	}
 	switch len(stmts) {
 	case 0:
