@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 )
@@ -105,9 +106,19 @@ func (c *Cluster) LoadSampleData(ctx context.Context, addr string) error {
 		return err
 	}
 	defer db.Close()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("demo: connect to the proxy at %s: %w", addr, err)
+	// The proxy may call ready just before it accepts connections.
+	var conn *sql.Conn
+	for attempt := 0; ; attempt++ {
+		if conn, err = db.Conn(ctx); err == nil {
+			break
+		}
+		if attempt == 50 || ctx.Err() != nil {
+			return fmt.Errorf("demo: connect to the proxy at %s: %w", addr, err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	defer conn.Close()
 	for _, stmt := range SampleSQL() {
