@@ -3,6 +3,7 @@ package shard
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -408,7 +409,7 @@ func (f *javaDateFormat) format(millis int64) string {
 	w := millisToWall(millis, f.loc)
 	var b strings.Builder
 	pad := func(v int64, width int) {
-		s := fmt.Sprint(v)
+		s := strconv.FormatInt(v, 10)
 		for i := len(s); i < width; i++ {
 			b.WriteByte('0')
 		}

@@ -24,7 +24,7 @@ func TestLenientDateParse(t *testing.T) {
 		{"yyyy-MM-dd", "2014-00-00", utcMillis(2013, 11, 30, 0, 0, 0, 0)},
 		{"yyyy-MM-dd", "2014-01--1", utcMillis(2013, 12, 30, 0, 0, 0, 0)},
 		{"yyyy-MM-dd", "2014-01-01 23:59:59", utcMillis(2014, 1, 1, 0, 0, 0, 0)}, // trailing text ignored
-		{"yyyy-MM-dd", " 2014-01- 02", utcMillis(2014, 1, 2, 0, 0, 0, 0)},      // blanks before fields
+		{"yyyy-MM-dd", " 2014-01- 02", utcMillis(2014, 1, 2, 0, 0, 0, 0)},        // blanks before fields
 		{"yyyy-MM-dd", "2014-01-0001", utcMillis(2014, 1, 1, 0, 0, 0, 0)},
 		{"yyyy-M-d", "2014-1-1", utcMillis(2014, 1, 1, 0, 0, 0, 0)},
 		{"yyyyMMdd", "20140131", utcMillis(2014, 1, 31, 0, 0, 0, 0)},

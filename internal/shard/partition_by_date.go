@@ -24,6 +24,9 @@ type PartitionByDate struct {
 
 var _ Function = (*PartitionByDate)(nil)
 
+// maxDateRangeDays bounds the day-by-day walk of a range (about 180 years).
+const maxDateRangeDays = 1 << 16
+
 func newPartitionByDate(p *props, env Env) (Function, error) {
 	pattern, err := p.required("dateFormat", "a SimpleDateFormat pattern such as yyyy-MM-dd")
 	if err != nil {
@@ -105,12 +108,12 @@ func (f *PartitionByDate) CalculateRange(begin, end string) ([]int, bool, error)
 	if err != nil {
 		return nil, true, nil
 	}
+	if (e-b)/millisPerDay > maxDateRangeDays {
+		return nil, false, fmt.Errorf("PartitionByDate: range %q..%q spans more than %d days", begin, end, maxDateRangeDays)
+	}
 	seen := map[int]bool{}
 	var nodes []int
-	for steps := 0; b <= e; steps++ {
-		if steps >= maxRangeNodes {
-			return nil, false, fmt.Errorf("PartitionByDate: range %q..%q spans too many days", begin, end)
-		}
+	for b <= e {
 		day := f.format.format(b)
 		idx, err := f.Calculate(day)
 		if err != nil {
