@@ -1,0 +1,777 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/pingcap/tidb/pkg/parser"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/shardcat/shardcat/internal/backend"
+	"github.com/shardcat/shardcat/internal/merge"
+	"github.com/shardcat/shardcat/internal/mycatconf"
+	"github.com/shardcat/shardcat/internal/mysql"
+	"github.com/shardcat/shardcat/internal/router"
+)
+
+// localSelect matches the table-less SELECTs whose answer is session state
+// the proxy owns (a backend would answer with its own).
+var localSelect = regexp.MustCompile(`(?is)^\s*select\s+(database\(\)|schema\(\)|last_insert_id\(\)|@@identity|@@last_insert_id|connection_id\(\)|user\(\)|current_user\(\)|current_user|session_user\(\)|system_user\(\))(\s+as\s+(` + "`[^`]+`" + `|\w+)|\s+(` + "`[^`]+`" + `|\w+))?\s*$`)
+
+// execute runs one statement; more is true when another statement of the
+// same COM_QUERY follows (the result then carries MORE_RESULTS_EXISTS).
+func (s *session) execute(ctx context.Context, sql string, more bool) error {
+	s.p.stats.queries.Add(1)
+	if m := localSelect.FindStringSubmatch(sql); m != nil {
+		return s.answerLocal(m, more)
+	}
+	t := s.topo()
+	plan, err := t.router.Route(s.schema, sql)
+	if err != nil {
+		return err
+	}
+	switch plan.Kind {
+	case router.KindSet:
+		return s.doSet(sql, more)
+	case router.KindUse:
+		return s.doUse(plan, sql, more)
+	case router.KindBegin:
+		if len(s.held) > 0 {
+			if err := s.endTransaction(true); err != nil { // BEGIN commits an open transaction
+				return err
+			}
+		}
+		s.inTx, s.beginSQL = true, sql
+		s.syncStatus()
+		return s.ok(more, 0, 0)
+	case router.KindCommit, router.KindRollback:
+		err := s.endTransaction(plan.Kind == router.KindCommit)
+		if err != nil {
+			return err
+		}
+		return s.ok(more, 0, 0)
+	case router.KindExplain:
+		return s.explain(plan, more)
+	case router.KindShow:
+		if len(plan.Routes) == 0 {
+			return s.showLocal(sql, more)
+		}
+	}
+	if err := s.checkAccess(plan); err != nil {
+		return err
+	}
+	if plan.Lookup != nil || len(plan.Sequences) > 0 || plan.AutoIncrement != nil {
+		return mysql.NewSQLError(mysql.ERNotSupportedYet, "global sequences and ER child lookups are not supported yet (statement: %s)", abbreviate(sql))
+	}
+	if len(plan.Routes) == 0 {
+		return mysql.NewSQLError(mysql.ERNoDB, "No database selected")
+	}
+	if plan.Kind == router.KindDDL || plan.Kind == router.KindTruncate {
+		// DDL commits implicitly on MySQL: do the same for held connections.
+		if len(s.held) > 0 {
+			if err := s.endTransaction(true); err != nil {
+				return err
+			}
+		}
+	}
+	write := plan.Writes || plan.ForceMaster
+	if len(plan.Routes) == 1 || plan.AnyNode {
+		route := plan.Routes[0]
+		if plan.AnyNode && !write {
+			route = s.pickAnyRoute(plan.Routes)
+		}
+		return s.forwardOne(ctx, route, write, more)
+	}
+	if plan.Writes || plan.Merge == nil {
+		return s.executeEverywhere(ctx, plan, more)
+	}
+	return s.mergeSelect(ctx, plan, more)
+}
+
+func abbreviate(sql string) string {
+	if len(sql) > 120 {
+		return sql[:117] + "..."
+	}
+	return sql
+}
+
+// pickAnyRoute prefers a node already held by the transaction, then the
+// first node whose data host is up.
+func (s *session) pickAnyRoute(routes []router.Route) router.Route {
+	for _, r := range routes {
+		if _, ok := s.held[r.DataNode]; ok {
+			return r
+		}
+	}
+	t := s.topo()
+	for _, r := range routes {
+		if n := t.nodes[r.DataNode]; n != nil && n.host.ActiveWrite().Up() {
+			return r
+		}
+	}
+	return routes[0]
+}
+
+func (s *session) checkAccess(plan *router.Plan) error {
+	if plan.Writes && s.user.ReadOnly {
+		return mysql.NewSQLError(mysql.EROptionPreventsStatement, "User '%s' is read only", s.user.Name)
+	}
+	op := -1
+	switch plan.Kind {
+	case router.KindSelect:
+		op = mycatconf.DMLSelect
+	case router.KindInsert, router.KindReplace:
+		op = mycatconf.DMLInsert
+	case router.KindUpdate:
+		op = mycatconf.DMLUpdate
+	case router.KindDelete:
+		op = mycatconf.DMLDelete
+	}
+	if op < 0 {
+		return nil
+	}
+	schema := plan.Schema
+	if schema == "" {
+		schema = s.schema
+	}
+	for _, t := range plan.Tables {
+		if !dmlAllowed(s.user, schema, t, op) {
+			return mysql.NewSQLError(mysql.ERSpecifiedAccessDenied, "The statement DML privilege check is not passed, user '%s' table %s.%s", s.user.Name, schema, t)
+		}
+	}
+	return nil
+}
+
+// status flags a forwarded result keeps from its backend.
+const backendStatusMask = ^(mysql.ServerStatusInTrans | mysql.ServerStatusAutocommit | mysql.ServerMoreResultsExists)
+
+func moreFlag(more bool) uint16 {
+	if more {
+		return mysql.ServerMoreResultsExists
+	}
+	return 0
+}
+
+func (s *session) ok(more bool, affected, lastID uint64) error {
+	return s.conn.WriteOK(&mysql.OKPacket{AffectedRows: affected, LastInsertID: lastID, Status: moreFlag(more)})
+}
+
+// forwardOne runs a statement on one node and streams the result to the
+// client without decoding rows (except to re-encode them for the binary
+// protocol of a prepared statement).
+func (s *session) forwardOne(ctx context.Context, route router.Route, write, more bool) error {
+	bc, err := s.acquire(ctx, route.DataNode, write)
+	if err != nil {
+		return err
+	}
+	defer func() { s.release(route.DataNode, bc) }()
+	bc.Host.CountExecute()
+	if err := bc.WriteCommand(mysql.ComQuery, []byte(route.SQL)); err != nil {
+		bc.Broken = true
+		return mysql.NewSQLError(mysql.ERUnknownError, "data node %s: %v", route.DataNode, err)
+	}
+	for {
+		backendMore, err := s.forwardResult(bc, more)
+		if err != nil {
+			if _, isSQL := err.(*mysql.SQLError); !isSQL {
+				bc.Broken = true
+				return mysql.NewSQLError(mysql.ERUnknownError, "data node %s: %v", route.DataNode, err)
+			}
+			// The backend's ERR was already sent: drain nothing more, done.
+			return errAlreadySent
+		}
+		if !backendMore {
+			break
+		}
+	}
+	s.syncStatus()
+	return nil
+}
+
+// errAlreadySent tells the command loop that the response is complete.
+var errAlreadySent = &alreadySent{}
+
+type alreadySent struct{}
+
+func (*alreadySent) Error() string { return "error already sent to the client" }
+
+// forwardResult copies one result from bc; it reports whether the backend
+// has more results for the same statement (stored procedures).
+func (s *session) forwardResult(bc *backend.Conn, more bool) (backendMore bool, err error) {
+	h, err := bc.ReadResultHeader()
+	if err != nil {
+		if se, ok := err.(*mysql.SQLError); ok {
+			s.conn.WriteError(se)
+			return false, se
+		}
+		return false, err
+	}
+	if h.OK != nil {
+		backendMore = h.OK.Status&mysql.ServerMoreResultsExists != 0
+		if h.OK.LastInsertID != 0 {
+			s.lastID = h.OK.LastInsertID
+		}
+		ok := *h.OK
+		ok.Status = ok.Status&backendStatusMask | moreFlag(more || backendMore)
+		return backendMore, s.conn.WriteOK(&ok)
+	}
+	if err := s.conn.WriteColumns(h.Columns); err != nil {
+		return false, err
+	}
+	for {
+		p, end, err := bc.ReadRow()
+		if err != nil {
+			if se, ok := err.(*mysql.SQLError); ok {
+				s.conn.WriteError(se)
+				return false, se
+			}
+			return false, err
+		}
+		if end {
+			break
+		}
+		if s.binary {
+			row, err := mysql.DecodeTextRow(p, len(h.Columns))
+			if err != nil {
+				return false, err
+			}
+			if err := s.conn.WriteRow(row); err != nil {
+				return false, err
+			}
+		} else if err := s.conn.WriteRawPacket(p); err != nil {
+			return false, err
+		}
+	}
+	st := bc.Status()
+	backendMore = st&mysql.ServerMoreResultsExists != 0
+	return backendMore, s.conn.WriteResultSetEnd(st&backendStatusMask|moreFlag(more || backendMore), bc.Warnings())
+}
+
+// nodeResult is one node's answer in a multi-node statement.
+type nodeResult struct {
+	route  router.Route
+	conn   *backend.Conn
+	header *mysql.ResultHeader
+	err    error
+}
+
+// sendAll acquires a connection per route and sends each its statement;
+// the nodes work in parallel while results are read.
+func (s *session) sendAll(ctx context.Context, routes []router.Route, write bool) ([]*nodeResult, error) {
+	res := make([]*nodeResult, len(routes))
+	for i, r := range routes {
+		nr := &nodeResult{route: r}
+		res[i] = nr
+		bc, err := s.acquire(ctx, r.DataNode, write)
+		if err != nil {
+			s.abandon(res[:i])
+			return nil, err
+		}
+		nr.conn = bc
+		bc.Host.CountExecute()
+		if err := bc.WriteCommand(mysql.ComQuery, []byte(r.SQL)); err != nil {
+			bc.Broken = true
+			s.abandon(res[:i+1])
+			return nil, mysql.NewSQLError(mysql.ERUnknownError, "data node %s: %v", r.DataNode, err)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, nr := range res {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			nr.header, nr.err = nr.conn.ReadResultHeader()
+		}()
+	}
+	wg.Wait()
+	return res, nil
+}
+
+// abandon releases connections whose results were not fully read: they
+// are drained when possible, otherwise closed.
+func (s *session) abandon(res []*nodeResult) {
+	for _, nr := range res {
+		if nr == nil || nr.conn == nil {
+			continue
+		}
+		if !nr.conn.Broken && !nr.conn.IsBroken() {
+			drain(nr)
+		}
+		s.release(nr.route.DataNode, nr.conn)
+		nr.conn = nil
+	}
+}
+
+// drain reads the rest of a node's response so its connection can be reused.
+func drain(nr *nodeResult) {
+	bc := nr.conn
+	for {
+		if nr.header != nil && nr.header.Columns != nil {
+			for {
+				_, end, err := bc.ReadRow()
+				if err != nil {
+					if _, ok := err.(*mysql.SQLError); !ok {
+						bc.Broken = true
+					}
+					return
+				}
+				if end {
+					break
+				}
+			}
+		}
+		if nr.header == nil && nr.err == nil {
+			// Header never read (the send failed for a later node).
+			nr.header, nr.err = bc.ReadResultHeader()
+			continue
+		}
+		if bc.Status()&mysql.ServerMoreResultsExists == 0 {
+			return
+		}
+		nr.header, nr.err = bc.ReadResultHeader()
+		if nr.err != nil {
+			if _, ok := nr.err.(*mysql.SQLError); !ok {
+				bc.Broken = true
+			}
+			return
+		}
+	}
+}
+
+func firstError(res []*nodeResult) error {
+	for _, nr := range res {
+		if nr.err != nil {
+			if se, ok := nr.err.(*mysql.SQLError); ok {
+				return &mysql.SQLError{Code: se.Code, State: se.State, Message: fmt.Sprintf("data node %s: %s", nr.route.DataNode, se.Message)}
+			}
+			nr.conn.Broken = true
+			return mysql.NewSQLError(mysql.ERUnknownError, "data node %s: %v", nr.route.DataNode, nr.err)
+		}
+	}
+	return nil
+}
+
+// executeEverywhere runs a write (or a plain multi-node read) on every
+// route. Outside a transaction, a multi-node write runs in a transaction per
+// node that commits only when every node succeeded.
+func (s *session) executeEverywhere(ctx context.Context, plan *router.Plan, more bool) error {
+	if !plan.Writes {
+		return s.mergeSelect(ctx, plan, more)
+	}
+	implicit := !s.inTx && plan.Kind != router.KindDDL && plan.Kind != router.KindTruncate
+	if implicit {
+		s.inTx, s.beginSQL = true, "BEGIN"
+		defer func() {
+			if s.inTx && s.beginSQL == "BEGIN" && len(s.held) > 0 {
+				s.endTransaction(false)
+			}
+			s.inTx, s.beginSQL = !s.vars.autocommit(), ""
+			s.syncStatus()
+		}()
+	}
+	res, err := s.sendAll(ctx, plan.Routes, true)
+	if err != nil {
+		return err
+	}
+	defer s.abandon(res)
+	if err := firstError(res); err != nil {
+		return err
+	}
+	var affected, lastID uint64
+	for _, nr := range res {
+		if nr.header.OK == nil {
+			return mysql.NewSQLError(mysql.ERNotSupportedYet, "statement returned rows on data node %s where none were expected", nr.route.DataNode)
+		}
+		affected += nr.header.OK.AffectedRows
+		if nr.header.OK.LastInsertID != 0 && lastID == 0 {
+			lastID = nr.header.OK.LastInsertID
+		}
+	}
+	if implicit {
+		s.abandon(res)
+		if err := s.endTransaction(true); err != nil {
+			return err
+		}
+	}
+	if lastID != 0 {
+		s.lastID = lastID
+	}
+	s.syncStatus()
+	return s.ok(more, affected, lastID)
+}
+
+// mergeSelect reads a SELECT from several nodes and merges the rows.
+func (s *session) mergeSelect(ctx context.Context, plan *router.Plan, more bool) error {
+	m := plan.Merge
+	if m == nil {
+		m = &router.Merge{Limit: -1}
+	}
+	switch {
+	case len(m.GroupBy) > 0 || len(m.Aggregates) > 0:
+		return mysql.NewSQLError(mysql.ERNotSupportedYet, "GROUP BY and aggregate functions across several data nodes are not supported yet")
+	case m.Distinct || m.UnionDistinct:
+		return mysql.NewSQLError(mysql.ERNotSupportedYet, "DISTINCT across several data nodes is not supported yet")
+	}
+	for _, k := range m.OrderBy {
+		if k.Position < 0 && !m.WildcardSelect {
+			return mysql.NewSQLError(mysql.ERNotSupportedYet, "ORDER BY %s across several data nodes needs the expression in the select list", k.Expr)
+		}
+	}
+	res, err := s.sendAll(ctx, plan.Routes, plan.ForceMaster)
+	if err != nil {
+		return err
+	}
+	defer s.abandon(res)
+	if err := firstError(res); err != nil {
+		return err
+	}
+	cols := res[0].header.Columns
+	for _, nr := range res {
+		if nr.header.OK != nil || len(nr.header.Columns) != len(cols) {
+			return mysql.NewSQLError(mysql.ERUnknownError, "data nodes returned different result shapes")
+		}
+	}
+	keys := make([]merge.Key, 0, len(m.OrderBy))
+	for _, k := range m.OrderBy {
+		pos := k.Position
+		if pos < 0 {
+			pos = columnByName(cols, k.Expr)
+			if pos < 0 {
+				return mysql.NewSQLError(mysql.ERNotSupportedYet, "ORDER BY %s across several data nodes needs the column in the select list", k.Expr)
+			}
+		}
+		if pos >= len(cols) {
+			return mysql.NewSQLError(mysql.ERUnknownError, "ORDER BY position %d outside the %d result columns", pos+1, len(cols))
+		}
+		keys = append(keys, merge.Key{Pos: pos, Desc: k.Desc, Kind: merge.KindOf(cols[pos].Type, cols[pos].Charset, cols[pos].Flags)})
+	}
+	streams := make([]merge.Stream, len(res))
+	for i, nr := range res {
+		streams[i] = &nodeStream{nr: nr, cols: len(cols)}
+	}
+	var src merge.Stream
+	if len(keys) > 0 {
+		src = merge.NewSorted(streams, keys)
+	} else {
+		src = &merge.Concat{Streams: streams}
+	}
+	if m.Limit >= 0 || m.Offset > 0 {
+		src = &merge.Limit{Src: src, Offset: m.Offset, Count: m.Limit}
+	}
+	s.p.stats.merged.Add(1)
+	// Rows are checked before the header goes out, so a node's error in the
+	// middle of its rows never reaches the client as a partial result.
+	var rows []merge.Row
+	for {
+		r, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r)
+		if len(rows) > s.p.opt.MaxResultRows {
+			return mysql.NewSQLError(mysql.ERUnknownError, "merged result exceeds the proxy's limit of %d rows; add a LIMIT or a shard-column condition", s.p.opt.MaxResultRows)
+		}
+	}
+	if err := s.conn.WriteColumns(cols); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := s.conn.WriteRow(mysql.Row(r)); err != nil {
+			return err
+		}
+	}
+	s.syncStatus()
+	return s.conn.WriteResultSetEnd(moreFlag(more), 0)
+}
+
+func columnByName(cols []*mysql.ColumnDef, expr string) int {
+	name := strings.Trim(expr, "`")
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		name = strings.Trim(name[i+1:], "`")
+	}
+	for i, c := range cols {
+		if strings.EqualFold(c.Name, name) || strings.EqualFold(c.OrgName, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// nodeStream reads one node's rows as a merge stream.
+type nodeStream struct {
+	nr   *nodeResult
+	cols int
+	done bool
+}
+
+func (n *nodeStream) Next() (merge.Row, error) {
+	if n.done {
+		return nil, io.EOF
+	}
+	p, end, err := n.nr.conn.ReadRow()
+	if err != nil {
+		n.done = true
+		if se, ok := err.(*mysql.SQLError); ok {
+			return nil, &mysql.SQLError{Code: se.Code, State: se.State, Message: "data node " + n.nr.route.DataNode + ": " + se.Message}
+		}
+		n.nr.conn.Broken = true
+		return nil, mysql.NewSQLError(mysql.ERUnknownError, "data node %s: %v", n.nr.route.DataNode, err)
+	}
+	if end {
+		n.done = true
+		// Mark the header consumed so drain does not read rows again.
+		n.nr.header = &mysql.ResultHeader{OK: &mysql.OKPacket{}}
+		return nil, io.EOF
+	}
+	row, err := mysql.DecodeTextRow(p, n.cols)
+	if err != nil {
+		n.nr.conn.Broken = true
+		return nil, err
+	}
+	return merge.Row(row), nil
+}
+
+// doSet applies SET to the session; backends get it lazily.
+func (s *session) doSet(sql string, more bool) error {
+	st, err := parser.New().ParseOneStmt(sql, "", "")
+	if err != nil {
+		return mysql.NewSQLError(mysql.ERParse, "%v", err)
+	}
+	set, ok := st.(*ast.SetStmt)
+	if !ok {
+		// SET PASSWORD, SET ROLE and the like are not session variables.
+		return mysql.NewSQLError(mysql.ERNotSupportedYet, "%s is not supported through the proxy", abbreviate(sql))
+	}
+	wasAuto := s.vars.autocommit()
+	next := s.vars.clone()
+	if err := next.apply(set); err != nil {
+		return mysql.NewSQLError(mysql.ERNotSupportedYet, "%v", err)
+	}
+	s.vars = next
+	switch auto := s.vars.autocommit(); {
+	case auto && !wasAuto:
+		// SET autocommit=1 commits the open transaction, as MySQL does.
+		if err := s.endTransaction(true); err != nil {
+			return err
+		}
+	case !auto && wasAuto:
+		s.inTx = true
+	}
+	// Connections held by a transaction must see the change now.
+	for name, c := range s.held {
+		if err := s.prepareConn(c, s.topo().nodes[name].database); err != nil {
+			return err
+		}
+	}
+	s.syncStatus()
+	return s.ok(more, 0, 0)
+}
+
+func (s *session) doUse(plan *router.Plan, sql string, more bool) error {
+	name := plan.Schema
+	if name == "" {
+		f := strings.Fields(strings.TrimRight(sql, "; "))
+		if len(f) == 2 {
+			name = strings.Trim(f[1], "`")
+		}
+	}
+	if err := s.p.checkSchema(s.user, name); err != nil {
+		return err
+	}
+	s.schema = canonicalSchema(s.topo().cfg, name)
+	s.conn.SetSchema(s.schema)
+	return s.ok(more, 0, 0)
+}
+
+// answerLocal answers SELECT DATABASE(), LAST_INSERT_ID() and the like.
+func (s *session) answerLocal(m []string, more bool) error {
+	expr := strings.ToLower(m[1])
+	label := m[1]
+	if m[3] != "" {
+		label = strings.Trim(m[3], "`")
+	} else if m[4] != "" {
+		label = strings.Trim(m[4], "`")
+	}
+	var val []byte
+	colType := mysql.TypeVarString
+	switch expr {
+	case "database()", "schema()":
+		if s.schema != "" {
+			val = []byte(s.schema)
+		}
+	case "last_insert_id()", "@@identity", "@@last_insert_id":
+		val = []byte(strconv.FormatUint(s.lastID, 10))
+		colType = mysql.TypeLongLong
+	case "connection_id()":
+		val = []byte(strconv.FormatUint(uint64(s.conn.ID()), 10))
+		colType = mysql.TypeLongLong
+	default: // user(), current_user() ...
+		val = []byte(s.user.Name + "@" + hostOf(s.conn.RemoteAddr().String()))
+	}
+	col := &mysql.ColumnDef{Name: label, OrgName: label, Type: colType, Charset: 33, Length: 256}
+	if colType == mysql.TypeLongLong {
+		col.Charset, col.Length, col.Flags = 63, 20, mysql.FlagNotNull|mysql.FlagBinary|mysql.FlagUnsigned
+	}
+	return s.writeTable([]*mysql.ColumnDef{col}, []mysql.Row{{val}}, more)
+}
+
+func (s *session) writeTable(cols []*mysql.ColumnDef, rows []mysql.Row, more bool) error {
+	if err := s.conn.WriteColumns(cols); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := s.conn.WriteRow(r); err != nil {
+			return err
+		}
+	}
+	return s.conn.WriteResultSetEnd(moreFlag(more), 0)
+}
+
+func textColumns(names ...string) []*mysql.ColumnDef {
+	cols := make([]*mysql.ColumnDef, len(names))
+	for i, n := range names {
+		cols[i] = &mysql.ColumnDef{Name: n, OrgName: n, Type: mysql.TypeVarString, Charset: 33, Length: 1024}
+	}
+	return cols
+}
+
+// explain answers EXPLAIN with Mycat's two columns.
+func (s *session) explain(plan *router.Plan, more bool) error {
+	inner := plan.Inner
+	if inner == nil {
+		return mysql.NewSQLError(mysql.ERUnknownError, "EXPLAIN without a statement")
+	}
+	var rows []mysql.Row
+	routes := inner.Routes
+	if inner.AnyNode && len(routes) > 1 && !inner.Writes {
+		routes = []router.Route{s.pickAnyRoute(routes)}
+	}
+	for _, r := range routes {
+		rows = append(rows, mysql.Row{[]byte(r.DataNode), []byte(r.SQL)})
+	}
+	return s.writeTable(textColumns("DATA_NODE", "SQL"), rows, more)
+}
+
+// showLocal answers SHOW statements about the logical schema.
+func (s *session) showLocal(sql string, more bool) error {
+	f := strings.Fields(strings.ToUpper(strings.TrimRight(sql, "; ")))
+	cfg := s.topo().cfg
+	switch {
+	case len(f) >= 2 && (f[1] == "DATABASES" || f[1] == "SCHEMAS"):
+		var rows []mysql.Row
+		for _, name := range s.user.Schemas {
+			rows = append(rows, mysql.Row{[]byte(name)})
+		}
+		return s.writeTable(textColumns("Database"), rows, more)
+	case len(f) >= 2 && (f[1] == "TABLES" || (len(f) >= 3 && f[1] == "FULL" && f[2] == "TABLES")):
+		schema := s.schema
+		if i := indexOf(f, "FROM"); i > 0 && i+1 < len(f) {
+			schema = canonicalSchema(cfg, strings.Trim(strings.Fields(strings.TrimRight(sql, "; "))[i+1], "`"))
+			if err := s.p.checkSchema(s.user, schema); err != nil {
+				return err
+			}
+		}
+		sc := cfg.Schemas[schema]
+		if sc == nil {
+			return mysql.NewSQLError(mysql.ERNoDB, "No database selected")
+		}
+		return s.showTables(sc, f[1] == "FULL", more)
+	}
+	// Other table-less SHOWs (VARIABLES, STATUS, WARNINGS, ...) go to a node.
+	t := s.topo()
+	sc := cfg.Schemas[s.schema]
+	nodeName := ""
+	if sc != nil {
+		nodeName = sc.DataNode
+		if nodeName == "" {
+			for _, tb := range sc.Tables {
+				if len(tb.DataNodes) > 0 {
+					nodeName = tb.DataNodes[0]
+					break
+				}
+			}
+		}
+	}
+	if nodeName == "" {
+		for n := range t.nodes {
+			if nodeName == "" || n < nodeName {
+				nodeName = n
+			}
+		}
+	}
+	if nodeName == "" {
+		return mysql.NewSQLError(mysql.ERNoDB, "No data node to answer %s", abbreviate(sql))
+	}
+	return s.forwardOne(context.Background(), router.Route{DataNode: nodeName, SQL: sql}, false, more)
+}
+
+func indexOf(f []string, w string) int {
+	for i, x := range f {
+		if x == w {
+			return i
+		}
+	}
+	return -1
+}
+
+// showTables lists the schema's configured tables plus, when the schema has
+// a default data node, the tables that node holds (as Mycat does).
+func (s *session) showTables(sc *mycatconf.Schema, full bool, more bool) error {
+	seen := map[string]bool{}
+	var names []string
+	for _, tb := range sc.Tables {
+		n := strings.ToLower(tb.Name)
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	if sc.DataNode != "" {
+		bc, err := s.acquire(context.Background(), sc.DataNode, false)
+		if err != nil {
+			return err
+		}
+		r, err := bc.Execute("SHOW TABLES")
+		s.release(sc.DataNode, bc)
+		if err != nil {
+			return err
+		}
+		for _, row := range r.Rows {
+			n := strings.ToLower(string(row[0]))
+			if !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+	}
+	sortStrings(names)
+	colName := "Tables_in_" + sc.Name
+	var rows []mysql.Row
+	for _, n := range names {
+		if full {
+			rows = append(rows, mysql.Row{[]byte(n), []byte("BASE TABLE")})
+		} else {
+			rows = append(rows, mysql.Row{[]byte(n)})
+		}
+	}
+	if full {
+		return s.writeTable(textColumns(colName, "Table_type"), rows, more)
+	}
+	return s.writeTable(textColumns(colName), rows, more)
+}
+
+func sortStrings(a []string) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}

@@ -1,0 +1,247 @@
+package proxy
+
+import (
+	"context"
+	"strings"
+
+	"github.com/shardcat/shardcat/internal/mycatconf"
+	"github.com/shardcat/shardcat/internal/mysql"
+	"github.com/shardcat/shardcat/internal/router"
+)
+
+// handler adapts the proxy to the MySQL server's Handler interface.
+type handler struct {
+	mysql.BaseHandler
+	p *Proxy
+}
+
+var _ mysql.Handler = (*handler)(nil)
+
+func sess(c *mysql.Conn) *session { return c.Data.(*session) }
+
+// authenticate checks a login against server.xml's users and firewall.
+func (p *Proxy) authenticate(c *mysql.Conn, req *mysql.AuthRequest) (*mycatconf.User, string, error) {
+	cfg := p.topo.Load().cfg
+	u := cfg.Users[req.User]
+	denied := mysql.NewSQLError(mysql.ERAccessDenied, "Access denied for user '%s'@'%s' (using password: %s)",
+		req.User, hostOf(req.RemoteAddr), yesNo(len(req.Response) > 0))
+	if u == nil || !req.CheckPassword(u.Password) {
+		return nil, "", denied
+	}
+	if !hostAllowed(&cfg.Firewall, u.Name, req.RemoteAddr) {
+		return nil, "", mysql.NewSQLError(mysql.ERAccessDenied, "Access denied for user '%s' from host '%s' (firewall whitehost)", u.Name, hostOf(req.RemoteAddr))
+	}
+	schema := req.Database
+	if schema != "" {
+		if err := p.checkSchema(u, schema); err != nil {
+			return nil, "", err
+		}
+		schema = canonicalSchema(cfg, schema)
+	} else if u.DefaultSchema != "" {
+		schema = u.DefaultSchema
+	} else if len(u.Schemas) == 1 {
+		schema = u.Schemas[0]
+	}
+	return u, schema, nil
+}
+
+func canonicalSchema(cfg *mycatconf.Config, name string) string {
+	if _, ok := cfg.Schemas[name]; ok {
+		return name
+	}
+	for n := range cfg.Schemas {
+		if strings.EqualFold(n, name) {
+			return n
+		}
+	}
+	return name
+}
+
+func (p *Proxy) checkSchema(u *mycatconf.User, schema string) error {
+	cfg := p.topo.Load().cfg
+	name := canonicalSchema(cfg, schema)
+	if _, ok := cfg.Schemas[name]; !ok {
+		return mysql.NewSQLError(mysql.ERBadDB, "Unknown database '%s'", schema)
+	}
+	if !schemaAllowed(u, name) {
+		return mysql.NewSQLError(mysql.ERDBAccessDenied, "Access denied for user '%s' to database '%s'", u.Name, schema)
+	}
+	return nil
+}
+
+func hostOf(addr string) string {
+	if i := strings.LastIndexByte(addr, ':'); i > 0 {
+		return strings.Trim(addr[:i], "[]")
+	}
+	return addr
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "YES"
+	}
+	return "NO"
+}
+
+func (h *handler) Authenticate(c *mysql.Conn, req *mysql.AuthRequest) error {
+	u, schema, err := h.p.authenticate(c, req)
+	if err != nil {
+		return err
+	}
+	h.p.mu.Lock()
+	if u.Benchmark > 0 && h.p.perUser[u.Name] >= u.Benchmark {
+		h.p.mu.Unlock()
+		return mysql.NewSQLError(mysql.ERConCount, "Too many connections for user '%s' (benchmark %d)", u.Name, u.Benchmark)
+	}
+	h.p.perUser[u.Name]++
+	h.p.mu.Unlock()
+	s := h.p.newSession(c, u, schema)
+	c.SetSchema(schema)
+	s.syncStatus()
+	return nil
+}
+
+func (h *handler) ConnectionClosed(c *mysql.Conn) {
+	if s, ok := c.Data.(*session); ok {
+		s.close()
+	}
+}
+
+func (h *handler) ComQuery(c *mysql.Conn, query string) error {
+	s := sess(c)
+	stmts := splitStatements(query)
+	if len(stmts) == 0 {
+		return mysql.NewSQLError(mysql.EREmptyQuery, "Query was empty")
+	}
+	if len(stmts) > 1 && !c.MultiStatements() {
+		return mysql.NewSQLError(mysql.ERParse, "You have an error in your SQL syntax: multi-statements are not enabled for this connection")
+	}
+	for i, q := range stmts {
+		more := i < len(stmts)-1
+		if err := s.execute(context.Background(), q, more); err != nil {
+			// An error ends a multi-statement batch, as in MySQL.
+			return s.fail(err)
+		}
+	}
+	return nil
+}
+
+// fail counts and returns an error for the client.
+func (s *session) fail(err error) error {
+	s.p.stats.errors.Add(1)
+	if re, ok := err.(*router.Error); ok {
+		return &mysql.SQLError{Code: re.Code, State: re.State, Message: re.Msg}
+	}
+	return err
+}
+
+func (h *handler) ComInitDB(c *mysql.Conn, schema string) error {
+	s := sess(c)
+	if err := h.p.checkSchema(s.user, schema); err != nil {
+		return err
+	}
+	s.schema = canonicalSchema(s.topo().cfg, schema)
+	c.SetSchema(s.schema)
+	return nil
+}
+
+func (h *handler) ComPing(c *mysql.Conn) error {
+	if h.p.offline.Load() {
+		return mysql.NewSQLError(mysql.ERServerShutdown, "shardcat proxy is offline (manager command offline)")
+	}
+	return nil
+}
+
+func (h *handler) ComResetConnection(c *mysql.Conn) error {
+	sess(c).resetState()
+	return nil
+}
+
+func (h *handler) ComChangeUser(c *mysql.Conn, req *mysql.AuthRequest) error {
+	s := sess(c)
+	u, schema, err := h.p.authenticate(c, req)
+	if err != nil {
+		return err
+	}
+	s.resetState()
+	h.p.mu.Lock()
+	h.p.perUser[s.user.Name]--
+	h.p.perUser[u.Name]++
+	h.p.mu.Unlock()
+	s.user, s.schema = u, schema
+	c.SetSchema(schema)
+	return nil
+}
+
+func (h *handler) ComSetOption(c *mysql.Conn, option uint16) error { return nil }
+
+func (h *handler) ComFieldList(c *mysql.Conn, table, wildcard string) error {
+	s := sess(c)
+	plan, err := s.topo().router.Route(s.schema, "SELECT * FROM "+quoteIdent(table))
+	if err != nil {
+		return s.fail(err)
+	}
+	if len(plan.Routes) == 0 {
+		return mysql.NewSQLError(mysql.ERNoSuchTable, "Table '%s' doesn't exist", table)
+	}
+	route := plan.Routes[0]
+	bc, err := s.acquire(context.Background(), route.DataNode, false)
+	if err != nil {
+		return err
+	}
+	defer s.release(route.DataNode, bc)
+	cols, err := bc.FieldList(table, wildcard)
+	if err != nil {
+		return err
+	}
+	return c.WriteFieldList(cols)
+}
+
+func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
+
+// Prepared statements are kept by the proxy: each execution substitutes the
+// parameters as literals and is routed like a text query, so a statement on
+// a sharded table reaches the right node every time.
+func (h *handler) ComStmtPrepare(c *mysql.Conn, query string) (*mysql.Stmt, error) {
+	s := sess(c)
+	n, err := router.CountPlaceholders(query)
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	args := make([]string, n)
+	for i := range args {
+		args[i] = "NULL"
+	}
+	probe, err := router.Interpolate(query, args)
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	if _, err := s.topo().router.Route(s.schema, probe); err != nil {
+		if re, ok := err.(*router.Error); ok && re.Code == router.CodeParseError {
+			return nil, s.fail(err)
+		}
+	}
+	return &mysql.Stmt{ParamCount: n}, nil
+}
+
+func (h *handler) ComStmtExecute(c *mysql.Conn, stmt *mysql.Stmt, req *mysql.ExecuteRequest) error {
+	s := sess(c)
+	args := make([]string, len(req.Params))
+	for i, v := range req.Params {
+		lit, err := mysql.Literal(v)
+		if err != nil {
+			return mysql.NewSQLError(mysql.ERWrongArguments, "parameter %d: %v", i+1, err)
+		}
+		args[i] = lit
+	}
+	query, err := router.Interpolate(stmt.Query, args)
+	if err != nil {
+		return s.fail(err)
+	}
+	s.binary = true
+	defer func() { s.binary = false }()
+	if err := s.execute(context.Background(), query, false); err != nil {
+		return s.fail(err)
+	}
+	return nil
+}

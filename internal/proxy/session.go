@@ -1,0 +1,252 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/shardcat/shardcat/internal/backend"
+	"github.com/shardcat/shardcat/internal/mycatconf"
+	"github.com/shardcat/shardcat/internal/mysql"
+)
+
+// session is one client connection's state.
+type session struct {
+	p      *Proxy
+	conn   *mysql.Conn
+	user   *mycatconf.User
+	schema string
+	vars   sessionVars
+	// inTx is true between BEGIN and COMMIT/ROLLBACK, and while autocommit
+	// is off; held keeps one backend connection per data node meanwhile.
+	inTx      bool
+	beginSQL  string
+	held      map[string]*backend.Conn
+	lastID    uint64
+	binary    bool // answering COM_STMT_EXECUTE: rows go out in the binary protocol
+	txNodeLog bool // a multi-node transaction was already logged (handleDistributedTransactions=2)
+}
+
+func (p *Proxy) newSession(c *mysql.Conn, u *mycatconf.User, schema string) *session {
+	s := &session{p: p, conn: c, user: u, schema: schema, vars: newSessionVars(""), held: map[string]*backend.Conn{}}
+	c.Data = s
+	p.mu.Lock()
+	p.sessions[c.ID()] = s
+	p.mu.Unlock()
+	return s
+}
+
+func (s *session) topo() *topology { return s.p.topo.Load() }
+
+// acquire returns the backend connection for a data node, ready for the
+// session: the right database selected and the session's variables applied.
+// Inside a transaction the connection is held until COMMIT or ROLLBACK.
+func (s *session) acquire(ctx context.Context, nodeName string, write bool) (*backend.Conn, error) {
+	if c, ok := s.held[nodeName]; ok {
+		return c, nil
+	}
+	n := s.topo().nodes[nodeName]
+	if n == nil {
+		return nil, mysql.NewSQLError(mysql.ERUnknownError, "unknown data node %s", nodeName)
+	}
+	if s.inTx {
+		write = true // a transaction reads its own writes: always the write host
+	}
+	c, err := n.host.Acquire(ctx, write)
+	if err != nil {
+		return nil, mysql.NewSQLError(mysql.ERUnknownError, "data node %s is unavailable: %v", nodeName, err)
+	}
+	if err := s.prepareConn(c, n.database); err != nil {
+		c.Broken = true
+		n.host.Release(c)
+		return nil, err
+	}
+	if s.inTx {
+		if s.beginSQL != "" {
+			if _, err := c.Execute(s.beginSQL); err != nil {
+				n.host.Release(c)
+				return nil, err
+			}
+		}
+		if len(s.held) == 1 {
+			if err := s.checkDistributed(); err != nil {
+				n.host.Release(c)
+				return nil, err
+			}
+		}
+		s.held[nodeName] = c
+	}
+	return c, nil
+}
+
+// checkDistributed applies handleDistributedTransactions when a
+// transaction reaches a second data node.
+func (s *session) checkDistributed() error {
+	switch s.topo().cfg.System.HandleDistributedTransactions {
+	case 1:
+		return mysql.NewSQLError(mysql.ERUnknownError, "Distributed transaction is disabled! (handleDistributedTransactions=1)")
+	case 2:
+		if !s.txNodeLog {
+			s.txNodeLog = true
+			s.p.log.Warn("distributed transaction", "conn", s.conn.ID(), "user", s.user.Name)
+		}
+	}
+	return nil
+}
+
+// release gives back a connection not held by a transaction.
+func (s *session) release(nodeName string, c *backend.Conn) {
+	if held, ok := s.held[nodeName]; ok && held == c {
+		return
+	}
+	c.Host.DataHost.Release(c)
+}
+
+// prepareConn selects the database and applies session variables.
+func (s *session) prepareConn(c *backend.Conn, database string) error {
+	applied, _ := c.State.(sessionVars)
+	if c.State == nil {
+		applied = newSessionVars("")
+	}
+	if !s.vars.covers(applied) {
+		if err := c.ResetConnection(); err != nil {
+			return err
+		}
+		c.DB = ""
+		applied = newSessionVars("")
+	}
+	if stmt := s.vars.setStatement(applied); stmt != "" {
+		if _, err := c.ExecuteMulti(stmt); err != nil {
+			return err
+		}
+		c.State = s.vars.clone()
+	} else if c.State == nil {
+		c.State = applied
+	}
+	if c.DB != database {
+		if err := c.InitDB(database); err != nil {
+			return err
+		}
+		c.DB = database
+	}
+	return nil
+}
+
+// endTransaction commits or rolls back every held connection and releases
+// them. The first error is returned; every node is still finished.
+func (s *session) endTransaction(commit bool) error {
+	stmt := "ROLLBACK"
+	if commit {
+		stmt = "COMMIT"
+	}
+	var first error
+	for name, c := range s.held {
+		if _, err := c.Execute(stmt); err != nil {
+			if first == nil {
+				first = fmt.Errorf("%s on data node %s: %w", stmt, name, err)
+			}
+			if c.IsBroken() {
+				c.Broken = true
+			}
+		}
+		delete(s.held, name)
+		c.Host.DataHost.Release(c)
+	}
+	s.inTx = !s.vars.autocommit()
+	s.beginSQL = ""
+	s.txNodeLog = false
+	s.syncStatus()
+	if first != nil {
+		if se, ok := asSQLError(first); ok {
+			return mysql.NewSQLError(se.Code, "%s", first.Error())
+		}
+	}
+	return first
+}
+
+func asSQLError(err error) (*mysql.SQLError, bool) {
+	for e := err; e != nil; {
+		if se, ok := e.(*mysql.SQLError); ok {
+			return se, true
+		}
+		u, ok := e.(interface{ Unwrap() error })
+		if !ok {
+			return nil, false
+		}
+		e = u.Unwrap()
+	}
+	return nil, false
+}
+
+// syncStatus mirrors the transaction state into the client's status flags.
+func (s *session) syncStatus() {
+	s.conn.SetAutocommit(s.vars.autocommit())
+	s.conn.SetInTransaction(s.inTx && (s.beginSQL != "" || len(s.held) > 0))
+}
+
+// close ends the session: open transactions roll back.
+func (s *session) close() {
+	if len(s.held) > 0 {
+		s.endTransaction(false)
+	}
+	s.p.mu.Lock()
+	delete(s.p.sessions, s.conn.ID())
+	s.p.perUser[s.user.Name]--
+	s.p.mu.Unlock()
+}
+
+// resetState is COM_RESET_CONNECTION: roll back, forget variables.
+func (s *session) resetState() {
+	if len(s.held) > 0 {
+		s.endTransaction(false)
+	}
+	s.vars = newSessionVars("")
+	s.inTx = false
+	s.lastID = 0
+	s.syncStatus()
+}
+
+// splitStatements splits a multi-statement query on semicolons outside
+// strings, quoted identifiers and comments. Empty statements are dropped.
+func splitStatements(q string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(q); i++ {
+		switch c := q[i]; c {
+		case '\'', '"', '`':
+			for i++; i < len(q) && q[i] != c; i++ {
+				if q[i] == '\\' && c != '`' {
+					i++
+				}
+			}
+		case '#':
+			for i < len(q) && q[i] != '\n' {
+				i++
+			}
+		case '-':
+			if strings.HasPrefix(q[i:], "-- ") || strings.HasPrefix(q[i:], "--\t") || q[i:] == "--" || strings.HasPrefix(q[i:], "--\n") {
+				for i < len(q) && q[i] != '\n' {
+					i++
+				}
+			}
+		case '/':
+			if i+1 < len(q) && q[i+1] == '*' {
+				end := strings.Index(q[i+2:], "*/")
+				if end < 0 {
+					i = len(q)
+				} else {
+					i += end + 3
+				}
+			}
+		case ';':
+			if s := strings.TrimSpace(q[start:i]); s != "" {
+				out = append(out, s)
+			}
+			start = i + 1
+		}
+	}
+	if s := strings.TrimSpace(q[min(start, len(q)):]); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
