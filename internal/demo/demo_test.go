@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/shardcat/shardcat/internal/mariadb"
 	"github.com/shardcat/shardcat/internal/mycatconf"
 	"github.com/shardcat/shardcat/internal/shard"
 	"github.com/shardcat/shardcat/internal/testenv"
@@ -155,4 +157,37 @@ func sampleRowID(stmt string) (int, bool) {
 		return orderID, true
 	}
 	return 0, false
+}
+
+// LoadSampleData speaks plain MySQL: a single MariaDB with a TESTDB
+// database stands in for the proxy here.
+func TestLoadSampleDataThroughAnyServer(t *testing.T) {
+	srv := testenv.MariaDB(t, mariadb.Options{User: "demo", Password: "pw", Databases: []string{Schema}})
+	c := &Cluster{User: "demo", Password: "pw"}
+	if err := c.LoadSampleData(context.Background(), srv.Addr()); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("mysql", c.ProxyDSN(srv.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var orders int
+	if err := db.QueryRow("SELECT COUNT(*) FROM orders").Scan(&orders); err != nil || orders != SampleOrders {
+		t.Fatalf("%d orders, %v", orders, err)
+	}
+	// Loading twice works: the sample starts by dropping its tables.
+	if err := c.LoadSampleData(context.Background(), srv.Addr()); err != nil {
+		t.Fatalf("second load: %v", err)
+	}
+	// A wrong password is reported at once, without retries.
+	wrong := &Cluster{User: "demo", Password: "wrong"}
+	start := time.Now()
+	if err := wrong.LoadSampleData(context.Background(), srv.Addr()); err == nil || time.Since(start) > 2*time.Second {
+		t.Fatalf("wrong password: %v after %v", err, time.Since(start))
+	}
+	// A proxy that never comes up is reported, not waited for forever.
+	if err := c.LoadSampleData(context.Background(), "127.0.0.1:1"); err == nil || !strings.Contains(err.Error(), "connect to the proxy") {
+		t.Fatalf("unreachable proxy: %v", err)
+	}
 }

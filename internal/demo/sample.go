@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -112,7 +113,8 @@ func (c *Cluster) LoadSampleData(ctx context.Context, addr string) error {
 		if conn, err = db.Conn(ctx); err == nil {
 			break
 		}
-		if attempt == 50 || ctx.Err() != nil {
+		var refused *mysql.MySQLError // a server's answer: retrying will not help
+		if attempt == 50 || ctx.Err() != nil || errors.As(err, &refused) {
 			return fmt.Errorf("demo: connect to the proxy at %s: %w", addr, err)
 		}
 		select {
