@@ -39,7 +39,12 @@ type dumper struct {
 }
 
 func quote(w string) string {
-	if w == "" || strings.ContainsAny(w, " \t{}#!\\") || strings.ContainsAny(w[:1], "@$~") {
+	if strings.HasSuffix(w, `\`) && !strings.ContainsAny(w, whiteSpace+"{}#!\"") {
+		// Inside quotes a final '\' would escape the closing quote; bare, it
+		// reads back as itself.
+		return w
+	}
+	if w == "" || strings.ContainsAny(w, whiteSpace+"{}#!\\") || strings.ContainsAny(w[:1], "@$~") {
 		return `"` + w + `"`
 	}
 	return w

@@ -28,11 +28,12 @@ func (s stmt) args() []string { return s.words[1:] }
 // Limits that keep hostile or broken input (include loops, self-referencing
 // parameters, huge sequences) from running away; real configurations stay far below.
 const (
-	maxIncludeDepth   = 32
-	maxExpansionDepth = 32
-	maxExpandedLines  = 100000
-	maxSubstitutions  = 1000
-	maxLineLength     = 64 << 10
+	maxIncludeDepth       = 32
+	maxExpansionDepth     = 32
+	maxExpandedLines      = 100000
+	maxSubstitutions      = 1000   // in one line
+	maxSubstitutionsTotal = 100000 // in the whole configuration
+	maxLineLength         = 64 << 10
 )
 
 // definition is a $NAME parameter; a multi-line one (its definition line ends
@@ -47,13 +48,19 @@ type lexer struct {
 	configID string
 	defs     map[string]*definition
 	// pending is a multi-line definition whose continuation lines are still coming.
-	pending  *definition
-	out      []stmt
-	expanded int
+	pending *definition
+	// noIncludes turns include lines into errors (the fuzz test must not
+	// read arbitrary files).
+	noIncludes bool
+	out        []stmt
+	expanded   int
+	// maxLines bounds expanded (maxExpandedLines; lower in the fuzz test).
+	maxLines      int
+	substitutions int
 }
 
 func newLexer(rep *reporter, configID string) *lexer {
-	lx := &lexer{rep: rep, configID: configID, defs: map[string]*definition{}}
+	lx := &lexer{rep: rep, configID: configID, defs: map[string]*definition{}, maxLines: maxExpandedLines}
 	lx.defs["_INSTANCE"] = &definition{lines: []string{configID}}
 	return lx
 }
@@ -165,9 +172,9 @@ func (lx *lexer) logicalLine(pos Pos, dir, text string, includeDepth, depth int)
 		return
 	}
 	lx.expanded++
-	if lx.expanded > maxExpandedLines {
-		if lx.expanded == maxExpandedLines+1 {
-			lx.rep.errorf(pos, "configuration expands to more than %d lines: rest ignored", maxExpandedLines)
+	if lx.expanded > lx.maxLines {
+		if lx.expanded == lx.maxLines+1 {
+			lx.rep.errorf(pos, "configuration expands to more than %d lines: rest ignored", lx.maxLines)
 		}
 		return
 	}
@@ -298,6 +305,13 @@ func (lx *lexer) substitute(pos Pos, text string) (string, bool) {
 			continue
 		}
 		count++
+		lx.substitutions++
+		if lx.substitutions == maxSubstitutionsTotal+1 {
+			lx.rep.errorf(pos, "more than %d parameter substitutions in the configuration: the rest are not made", maxSubstitutionsTotal)
+		}
+		if lx.substitutions > maxSubstitutionsTotal {
+			return text, changed
+		}
 		if count > maxSubstitutions || len(text) > maxLineLength {
 			lx.rep.errorf(pos, "parameter $%s expands without end (does it refer to itself?): line ignored", name)
 			return "", true
@@ -412,7 +426,7 @@ func (lx *lexer) sequence(pos Pos, dir, text string, includeDepth, depth int) {
 		}
 		lx.defs[variable] = &definition{lines: []string{value}}
 		lx.logicalLine(pos, dir, body, includeDepth, depth+1)
-		if lx.expanded > maxExpandedLines {
+		if lx.expanded > lx.maxLines {
 			return
 		}
 	}
@@ -422,6 +436,10 @@ func (lx *lexer) sequence(pos Pos, dir, text string, includeDepth, depth int) {
 // relative to the including file's directory: alternatives in the order
 // written, the matches of each in sorted order, as glob(3) with GLOB_BRACE.
 func (lx *lexer) include(pos Pos, dir, pattern string, depth int) {
+	if lx.noIncludes {
+		lx.rep.errorf(pos, "include is disabled here: %s ignored", pattern)
+		return
+	}
 	if depth >= maxIncludeDepth {
 		lx.rep.errorf(pos, "include nested more than %d deep (does a file include itself?): %s ignored", maxIncludeDepth, pattern)
 		return
@@ -438,7 +456,13 @@ func (lx *lexer) include(pos Pos, dir, pattern string, depth int) {
 			return
 		}
 		for _, m := range matches {
-			if info, err := os.Stat(m); err == nil && info.IsDir() {
+			info, err := os.Stat(m)
+			if err == nil && info.IsDir() {
+				continue
+			}
+			if err == nil && !info.Mode().IsRegular() {
+				// As keepalived: never read a device, FIFO or socket.
+				lx.rep.warnf(pos, "include %s: %s is not a regular file: skipped", pattern, m)
 				continue
 			}
 			if !seen[m] {
