@@ -197,3 +197,48 @@ func TestGuavaConsistentHash(t *testing.T) {
 		}
 	}
 }
+
+func TestPartitionByMonthAndHistory(t *testing.T) {
+	fn := mustNew(t, "PartitionByMonthAndHistory", map[string]string{"dateFormat": "yyyy-MM-dd", "sBeginDate": "2014-01-01"}, nil)
+	checkPlacements(t, fn, []placement{{"2014-01-31", 0}, {"2014-03-1", 2}, {"2015-12-31", 23}})
+	checkUnplaceable(t, fn, "2013-12-31", "x")
+	// Mycat's range arithmetic with n = -1 sends every month to 0.
+	nodes, all, err := fn.CalculateRange("2014-01-01", "2014-06-01")
+	if err != nil || all || fmt.Sprint(nodes) != "[0]" {
+		t.Errorf("range = %v %v %v", nodes, all, err)
+	}
+	if fn.PartitionNum() != -1 {
+		t.Errorf("PartitionNum = %d", fn.PartitionNum())
+	}
+	fn = mustNew(t, "PartitionByMonthAndHistory", map[string]string{"dateFormat": "yyyy-MM-dd", "sBeginDate": "2015-01-01", "sEndDate": "2015-12-01"}, nil)
+	checkPlacements(t, fn, []placement{{"2013-01-02", 0}, {"2016-01-20", 0}, {"2013-06-01", 5}, {"2016-12-31", 11}})
+	nodes, _, _ = fn.CalculateRange("2015-11-15", "2016-02-01")
+	if fmt.Sprint(nodes) != "[10 11 0 1]" {
+		t.Errorf("range = %v", nodes)
+	}
+	if _, err := New("PartitionByMonthAndHistory", map[string]string{"sBeginDate": "2015-01-01"}, Env{}); err == nil {
+		t.Errorf("missing dateFormat accepted")
+	}
+}
+
+func TestPartitionByHotDate(t *testing.T) {
+	// memFS env fixes Now at 2026-11-25 00:00 UTC.
+	fn := mustNew(t, "PartitionByHotDate", map[string]string{"dateFormat": "yyyy-MM-dd", "sLastDay": "10", "sPartionDay": "30"}, nil)
+	checkPlacements(t, fn, []placement{
+		{"2026-11-20", 0}, {"2026-11-16", 0}, {"2026-12-01", 0}, // hot, or in the future
+		{"2026-11-15", 1}, {"2026-10-17", 1}, {"2026-10-16", 2}, {"2026-09-16", 3},
+	})
+	checkUnplaceable(t, fn, "x")
+	nodes, all, err := fn.CalculateRange("2026-10-01", "2026-12-01")
+	if err != nil || all || fmt.Sprint(nodes) != "[0 1 2]" {
+		t.Errorf("range = %v %v %v", nodes, all, err)
+	}
+	nodes, _, _ = fn.CalculateRange("2026-09-01", "2026-10-20")
+	if fmt.Sprint(nodes) != "[1 2 3]" {
+		t.Errorf("cold range = %v", nodes)
+	}
+	nodes, _, _ = fn.CalculateRange("2026-11-20", "2026-11-24")
+	if fmt.Sprint(nodes) != "[0]" {
+		t.Errorf("hot range = %v", nodes)
+	}
+}

@@ -1,6 +1,8 @@
 // Package shard implements Mycat 1.6's partition functions with identical data
 // placement. Every function is pure: it reads its map files once, at construction,
-// through Env, and never touches the clock or the network afterwards.
+// through Env, and never touches the clock or the network afterwards. The one
+// exception is PartitionByHotDate, whose placement Mycat defines relative to
+// the current time; it reads Env.Now on every call.
 package shard
 
 import (

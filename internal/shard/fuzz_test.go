@@ -39,6 +39,8 @@ func fuzzFunctions(t testing.TB) []Function {
 		{"PartitionDirectBySubString", map[string]string{"startIndex": "1", "size": "2", "partitionCount": "8"}},
 		{"PartitionByCRC32PreSlot", map[string]string{"count": "4"}},
 		{"LatestMonthPartion", map[string]string{"splitOneDay": "12"}},
+		{"PartitionByMonthAndHistory", map[string]string{"dateFormat": "yyyy-MM-dd", "sBeginDate": "2015-01-01"}},
+		{"PartitionByHotDate", map[string]string{"dateFormat": "yyyy-MM-dd", "sLastDay": "10", "sPartionDay": "30"}},
 		{"PartitionByRangeDateHash", map[string]string{"dateFormat": "yyyy-MM-dd", "sBeginDate": "2014-01-01", "sPartionDay": "3", "groupPartionSize": "4"}},
 	}
 	var fns []Function

@@ -123,9 +123,9 @@ func TestPartitionByMurmurHash(t *testing.T) {
 	})
 }
 
-// naiveMurmurRing rebuilds the ring the slow, obvious way: full rehash of
-// every cumulative name, linear scan for the successor.
-func naiveMurmurLookup(seed, count, times int32, weights map[int32]int32, value string) int {
+// naiveMurmurRing builds the ring the slow, obvious way: every cumulative
+// name hashed from scratch.
+func naiveMurmurRing(seed, count, times int32, weights map[int32]int32) map[int32]int32 {
 	ring := map[int32]int32{}
 	for i := int32(0); i < count; i++ {
 		w := weights[i]
@@ -138,6 +138,11 @@ func naiveMurmurLookup(seed, count, times int32, weights map[int32]int32, value 
 			ring[murmurHashChars(seed, name)] = i
 		}
 	}
+	return ring
+}
+
+// naiveMurmurLookup scans the whole ring for the successor of the hash.
+func naiveMurmurLookup(ring map[int32]int32, seed int32, value string) int {
 	h := murmurHashChars(seed, value)
 	best, bestKey, found := 0, int32(0), false
 	minKey, minNode := int32(0), int32(0)
@@ -159,7 +164,7 @@ func naiveMurmurLookup(seed, count, times int32, weights map[int32]int32, value 
 func TestPartitionByMurmurHashMatchesNaiveRing(t *testing.T) {
 	files := memFS{"weights.properties": "# node=weight\n0=2\n2 : 3\n3=-5\n"}
 	fn := mustNew(t, "PartitionByMurmurHash", map[string]string{"seed": "42", "count": "4", "virtualBucketTimes": "20", "weightMapFile": "weights.properties"}, files)
-	weights := map[int32]int32{0: 2, 2: 3, 3: 1}
+	ring := naiveMurmurRing(42, 4, 20, map[int32]int32{0: 2, 2: 3, 3: 1})
 	rng := rand.New(rand.NewSource(1))
 	for range 300 {
 		v := strconv.FormatInt(rng.Int63n(1e12)-5e11, 10)
@@ -167,7 +172,7 @@ func TestPartitionByMurmurHashMatchesNaiveRing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := naiveMurmurLookup(42, 4, 20, weights, v); got != want {
+		if want := naiveMurmurLookup(ring, 42, v); got != want {
 			t.Fatalf("Calculate(%q) = %d, naive ring says %d", v, got, want)
 		}
 	}
