@@ -275,11 +275,16 @@ func (s *Server) waitReady(ctx context.Context, p *process) error {
 }
 
 // setup removes the anonymous accounts (they shadow 'user'@'%' for TCP
-// logins from 127.0.0.1), creates the client account and the databases.
+// logins from 127.0.0.1) and root's TCP accounts, creates the client
+// account and the databases.
 // Every statement is idempotent so that a reused Dir works.
 func (s *Server) setup(ctx context.Context) error {
 	stmts := []string{
 		"DELETE FROM mysql.global_priv WHERE User=''",
+		// install-db also creates root@127.0.0.1, root@::1 and root@hostname
+		// without a password; keep root on the socket only (and let
+		// Options.User be "root" for TCP, with its password).
+		"DELETE FROM mysql.global_priv WHERE User='root' AND Host <> 'localhost'",
 		"FLUSH PRIVILEGES",
 		fmt.Sprintf("CREATE USER IF NOT EXISTS %s@'%%'", quoteString(s.opt.User)),
 		// ALTER too: a reused Dir may hold the account with another password.

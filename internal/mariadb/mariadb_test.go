@@ -66,6 +66,15 @@ func TestTwoServersKillAndRestart(t *testing.T) {
 	if got := queryString(t, dbB, "SELECT CURRENT_USER()"); got != "app@%" {
 		t.Fatalf("TCP login is %q, want app@%% (anonymous users must be gone)", got)
 	}
+	// root without a password works on the socket only.
+	rootTCP, err := sql.Open("mysql", "root@tcp("+a.Addr()+")/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rootTCP.Close()
+	if err := rootTCP.Ping(); err == nil {
+		t.Fatal("root logs in over TCP without a password")
+	}
 
 	pid := a.PID()
 	if err := a.Kill(); err != nil {
@@ -194,5 +203,17 @@ func TestReuseDir(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "data", ".shardcat-template-complete")); err == nil {
 		t.Fatal("template marker copied into a server's datadir")
+	}
+}
+
+// "root" can be the TCP client account, with its password; the socket
+// login stays passwordless for Exec.
+func TestRootAsClientAccount(t *testing.T) {
+	srv := testenv.MariaDB(t, mariadb.Options{User: "root", Password: "rootpw"})
+	if got := queryString(t, openTCP(t, srv, ""), "SELECT CURRENT_USER()"); got != "root@%" {
+		t.Fatalf("TCP login is %q, want root@%%", got)
+	}
+	if err := srv.Exec(context.Background(), "SELECT 1"); err != nil {
+		t.Fatalf("socket login: %v", err)
 	}
 }
