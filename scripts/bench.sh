@@ -122,6 +122,7 @@ fi
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "-"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 
 declare -A QPS=() P95=()
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for target in $TARGETS; do
 	[[ -n "${PORT[$target]:-}" ]] || continue
 	for test in $TESTS; do
@@ -152,7 +153,8 @@ ratio() { # ratio A B
 }
 
 echo
-echo "sysbench $(sysbench --version | awk '{print $2}'): $THREADS threads, $TIME s, median of $REPEAT; $TABLES tables x $TABLE_SIZE rows; $(nproc) CPUs shared by every process"
+echo "sysbench $(sysbench --version | awk '{print $2}'): $THREADS threads, $TIME s, median of $REPEAT; $TABLES tables x $TABLE_SIZE rows"
+echo "$(nproc) CPUs shared by every process; load average before the runs $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg)"
 {
 	printf 'target\ttest\tps-mode\tQPS\tp95 ms\tvs direct\tvs haproxy\n'
 	for target in $TARGETS; do
