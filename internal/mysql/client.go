@@ -45,6 +45,9 @@ type ClientConn struct {
 	capabilities uint32
 	status       uint16
 	warnings     uint16
+	// lastCommand tells whether the response being read has binary rows
+	// (COM_STMT_EXECUTE) or text rows.
+	lastCommand byte
 	broken       atomic.Bool
 	err          error
 }
@@ -337,6 +340,10 @@ func (cc *ClientConn) readPacket() ([]byte, error) {
 	return p, nil
 }
 
+// BinaryRows reports whether the response being read carries binary rows
+// (the last command sent was COM_STMT_EXECUTE).
+func (cc *ClientConn) BinaryRows() bool { return cc.lastCommand == ComStmtExecute }
+
 // ReadPacket reads the next raw packet of the current response.
 func (cc *ClientConn) ReadPacket() ([]byte, error) { return cc.readPacket() }
 
@@ -346,6 +353,7 @@ func (cc *ClientConn) WriteCommand(cmd byte, arg []byte) error {
 		return cc.err
 	}
 	cc.pc.ResetSequence()
+	cc.lastCommand = cmd
 	payload := make([]byte, 0, 1+len(arg))
 	payload = append(append(payload, cmd), arg...)
 	if err := cc.pc.WritePacketFlush(payload); err != nil {

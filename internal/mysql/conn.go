@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"encoding/binary"
 	"errors"
@@ -37,6 +38,9 @@ type Conn struct {
 	resultCols []*ColumnDef // columns of the result set being written
 	scratch    []byte
 
+	ctx    context.Context
+	cancel context.CancelFunc
+
 	// Data is free for the handler's per-connection session.
 	Data any
 }
@@ -52,7 +56,10 @@ const (
 func newConn(s *Server, nc net.Conn) *Conn {
 	pc := NewPacketConn(nc)
 	pc.MaxPacketSize = s.MaxPacketSize
+	ctx, cancel := context.WithCancel(context.Background())
 	return &Conn{
+		ctx:    ctx,
+		cancel: cancel,
 		srv:    s,
 		pc:     pc,
 		nc:     nc,
@@ -61,6 +68,9 @@ func newConn(s *Server, nc net.Conn) *Conn {
 		stmts:  map[uint32]*Stmt{},
 	}
 }
+
+// Context is canceled when the connection ends (or the server closes).
+func (c *Conn) Context() context.Context { return c.ctx }
 
 // ID is the connection id announced in the greeting.
 func (c *Conn) ID() uint32 { return c.id }

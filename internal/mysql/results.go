@@ -126,6 +126,10 @@ func (c *Conn) WriteRawPacket(payload []byte) error {
 // SERVER_MORE_RESULTS_EXISTS. The session status is not ORed in: the
 // backend's flags are the truth for a forwarded result.
 //
+// Rows are copied as they are when both sides use the same row format; when
+// the client runs COM_STMT_EXECUTE and the backend answered a COM_QUERY (or
+// the reverse) each row is converted between text and binary form.
+//
 // It returns the backend's own final status: loop while it has
 // SERVER_MORE_RESULTS_EXISTS. A backend ERR is forwarded and also returned
 // as *SQLError; other errors mean the backend connection is unusable.
@@ -167,10 +171,19 @@ func (c *Conn) ForwardResult(b *ClientConn, adjust func(status uint16) uint16) (
 	if err := c.WriteRawPacket(first); err != nil {
 		return 0, err
 	}
+	convert := c.binaryRows != b.BinaryRows()
+	var cols []*ColumnDef
 	for i := uint64(0); i < count; i++ {
 		p, err := b.readPacket()
 		if err != nil {
 			return 0, err
+		}
+		if convert {
+			col, err := DecodeColumnDef(p)
+			if err != nil {
+				return 0, b.fail(err)
+			}
+			cols = append(cols, col)
 		}
 		if err := c.pc.WritePacket(p); err != nil {
 			return 0, err
@@ -212,9 +225,31 @@ func (c *Conn) ForwardResult(b *ClientConn, adjust func(status uint16) uint16) (
 			}
 			return st, c.writeTerminator(warnings, adjust(st), 0)
 		default:
+			if convert {
+				if p, err = convertRow(p, cols, c.binaryRows, c.scratch[:0]); err != nil {
+					return 0, b.fail(err)
+				}
+				c.scratch = p
+			}
 			if err := c.pc.WritePacket(p); err != nil {
 				return 0, err
 			}
 		}
 	}
+}
+
+// convertRow turns a text row into a binary one (toBinary) or back.
+func convertRow(p []byte, cols []*ColumnDef, toBinary bool, buf []byte) ([]byte, error) {
+	if toBinary {
+		row, err := DecodeTextRow(p, len(cols))
+		if err != nil {
+			return nil, err
+		}
+		return AppendBinaryRow(buf, cols, row)
+	}
+	row, err := DecodeBinaryRow(p, cols)
+	if err != nil {
+		return nil, err
+	}
+	return AppendTextRow(buf, row), nil
 }

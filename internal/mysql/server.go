@@ -240,7 +240,8 @@ func (s *Server) Close() error {
 		l.Close()
 	}
 	for c := range s.conns {
-		c.pc.Close()
+		c.cancel()
+		c.nc.Close()
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
@@ -277,6 +278,7 @@ func (s *Server) untrack(c *Conn) {
 // wrapped nc, e.g. to apply a PROXY protocol header). It closes nc.
 func (s *Server) ServeConn(nc net.Conn) {
 	c := newConn(s, nc)
+	defer c.cancel()
 	defer nc.Close()
 	if !s.track(c) {
 		return

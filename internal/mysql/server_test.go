@@ -190,6 +190,17 @@ func startServer(t testing.TB, configure func(*Server)) (string, *Server, *memHa
 	if configure != nil {
 		configure(s)
 	}
+	return serve(t, s), s, h
+}
+
+// startServerWith serves handler h on 127.0.0.1:0.
+func startServerWith(t testing.TB, h Handler) (string, *Server, Handler) {
+	s := &Server{Handler: h}
+	return serve(t, s), s, h
+}
+
+func serve(t testing.TB, s *Server) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +213,7 @@ func startServer(t testing.TB, configure func(*Server)) (string, *Server, *memHa
 			t.Errorf("Serve returned %v", err)
 		}
 	})
-	return l.Addr().String(), s, h
+	return l.Addr().String()
 }
 
 // testTLSConfigs makes a self-signed certificate for 127.0.0.1 and returns
