@@ -2,7 +2,7 @@
 # Background processes started here are recorded in SC_PIDS and stopped by
 # sc_cleanup (SIGTERM by pid, then SIGKILL), which the caller traps on EXIT.
 
-SC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SC_ROOT=${SC_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 SC_PIDS=()
 SC_WORK=""
 
