@@ -36,7 +36,10 @@ type Env struct {
 	// WriteFile persists state a function owns (PartitionByCRC32PreSlot's slot
 	// file under ruledata/); nil means read-only.
 	WriteFile func(name string, data []byte) error
-	// RuleName is the tableRule's name (the CRC32 slot file is named after it).
+	// RuleName names PartitionByCRC32PreSlot's slot file
+	// ruledata/<RuleName>.properties. Mycat builds that function once per
+	// table and names it "<tableRule name>_<table name>" (XMLSchemaLoader),
+	// so the loader should pass that, with the table name as Mycat holds it.
 	RuleName string
 	// Location is the JVM default time zone Mycat would use (from TZ).
 	Location *time.Location

@@ -2,6 +2,7 @@ package shard
 
 import (
 	"fmt"
+	"math/big"
 	"math/rand"
 	"sort"
 	"strconv"
@@ -310,5 +311,21 @@ func TestRingKeysSorted(t *testing.T) {
 	f := buildMurmurRing(0, 3, 10, nil)
 	if !sort.SliceIsSorted(f.keys, func(a, b int) bool { return f.keys[a] < f.keys[b] }) {
 		t.Fatal("ring keys not sorted as signed ints")
+	}
+}
+
+// The long fast path of PartitionByMod must agree with BigInteger.
+func TestPartitionByModFastPath(t *testing.T) {
+	fn := mustNew(t, "PartitionByMod", map[string]string{"count": "7"}, nil)
+	for _, v := range []string{"0", "-1", "9223372036854775807", "-9223372036854775808", "-9223372036854775809", "18446744073709551617", "+12"} {
+		got, err := fn.Calculate(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := javaBigInteger(v)
+		n.Abs(n)
+		if want := int(n.Mod(n, big.NewInt(7)).Int64()); got != want {
+			t.Errorf("Calculate(%q) = %d, want %d", v, got, want)
+		}
 	}
 }

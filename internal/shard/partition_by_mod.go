@@ -21,6 +21,14 @@ func newPartitionByMod(p *props, _ Env) (Function, error) {
 }
 
 func (f *PartitionByMod) Calculate(value string) (int, error) {
+	if v, err := javaParseLong(value); err == nil {
+		// Fast path, same result as BigInteger: |v| as unsigned fits MinInt64.
+		abs := uint64(v)
+		if v < 0 {
+			abs = -abs
+		}
+		return int(abs % uint64(f.count)), nil
+	}
 	if n, err := javaBigInteger(value); err == nil {
 		n.Abs(n)
 		return int(n.Mod(n, big.NewInt(int64(f.count))).Int64()), nil
