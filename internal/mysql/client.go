@@ -48,8 +48,8 @@ type ClientConn struct {
 	// lastCommand tells whether the response being read has binary rows
 	// (COM_STMT_EXECUTE) or text rows.
 	lastCommand byte
-	broken       atomic.Bool
-	err          error
+	broken      atomic.Bool
+	err         error
 }
 
 // ClientStmt is a statement prepared on the backend.

@@ -255,7 +255,7 @@ func parseTextTime(s string) (timeValue, error) {
 	hours, err1 := strconv.ParseUint(cp[0], 10, 32)
 	mins, err2 := strconv.ParseUint(cp[1], 10, 8)
 	secs, err3 := strconv.ParseUint(cp[2], 10, 8)
-	if err1 != nil || err2 != nil || err3 != nil || hours > 24*34 {
+	if err1 != nil || err2 != nil || err3 != nil || mins > 59 || secs > 59 {
 		return t, fmt.Errorf("bad time %q", s)
 	}
 	micro, err := parseMicros(frac)
