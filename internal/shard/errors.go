@@ -52,5 +52,3 @@ func configError(class, property, format string, args ...any) error {
 	}
 	return fmt.Errorf("%s: property %s: %s", class, property, fmt.Sprintf(format, args...))
 }
-
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

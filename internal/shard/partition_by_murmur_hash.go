@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 )
@@ -79,11 +80,11 @@ func parseMurmurWeights(text string) (map[int32]int32, error) {
 	for _, e := range entries {
 		w, err := javaParseInt(e.value)
 		if err != nil {
-			return nil, errorf("weight %q for node %q is not an int", e.value, e.key)
+			return nil, fmt.Errorf("weight %q for node %q is not an int", e.value, e.key)
 		}
 		node, err := javaParseInt(e.key)
 		if err != nil {
-			return nil, errorf("node %q is not an int", e.key)
+			return nil, fmt.Errorf("node %q is not an int", e.key)
 		}
 		if w <= 0 {
 			w = 1
