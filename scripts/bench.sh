@@ -12,6 +12,7 @@
 #   THREADS=16 TIME=10 REPEAT=3 TABLES=4 TABLE_SIZE=10000 scripts/bench.sh
 #   TARGETS="direct haproxy" TESTS=oltp_point_select PS_MODES=auto scripts/bench.sh
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 THREADS=${THREADS:-16}

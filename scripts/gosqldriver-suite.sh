@@ -9,6 +9,7 @@
 # and our tests send traffic only to 127.0.0.0/8. Prints go test's ok/FAIL
 # line and the failing top-level tests; exits non-zero if any test fails.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 DRIVER=github.com/go-sql-driver/mysql@v1.10.1

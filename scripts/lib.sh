@@ -52,6 +52,7 @@ sc_start_mariadb() {
 	SC_PIDS+=("$pid")
 	for _ in $(seq 1 600); do
 		if [[ -s "$dir/ready" ]]; then
+			# shellcheck disable=SC2034 # read by the caller
 			SC_PORT=$(cat "$dir/ready")
 			return 0
 		fi
