@@ -126,6 +126,11 @@ run_step "go vet ${pkgs[*]}" go vet "${pkgs[@]}"
 # CI=true (when the caller set it) turns skipped integration tests into failures.
 run_step "go test -race ${pkgs[*]}" go test -race -count=1 -timeout 25m "${pkgs[@]}"
 
+# Shell scripts too, when shellcheck is installed (it is not a test peer).
+if command -v shellcheck >/dev/null; then
+	run_step "shellcheck scripts" shellcheck -x -P SCRIPTDIR/.. -s bash scripts/*.sh .ci/run
+fi
+
 # --- 4. the driver's own suite ----------------------------------------------
 suite_mode=${SHARDCAT_DRIVER_SUITE:-direct}
 run_step "go-sql-driver suite ($suite_mode)" bash scripts/gosqldriver-suite.sh "$suite_mode"
