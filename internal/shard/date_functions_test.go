@@ -242,3 +242,28 @@ func TestPartitionByHotDate(t *testing.T) {
 		t.Errorf("hot range = %v", nodes)
 	}
 }
+
+// Mycat's PartitionByRangeDateHashTest, whose expectations hold in the
+// authors' JVM zone, Asia/Shanghai (in UTC they would be 1, 0, 6, 10).
+func TestPartitionByRangeDateHashMycatVectors(t *testing.T) {
+	env := memFS{}.env("r")
+	env.Location = mustLoad(t, "Asia/Shanghai")
+	fn, err := New("PartitionByRangeDateHash", map[string]string{"dateFormat": "yyyy-MM-dd HH:mm:ss", "sBeginDate": "2014-01-01 00:00:00", "sPartionDay": "3", "groupPartionSize": "6"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlacements(t, fn, []placement{{"2014-01-01 00:00:00", 3}, {"2014-01-01 00:00:01", 1}, {"2014-01-04 00:00:00", 7}, {"2014-01-04 00:00:01", 11}})
+	for _, c := range []struct {
+		b, e string
+		n    int
+	}{
+		{"2014-01-01 00:00:00", "2014-01-03 23:59:59", 6},
+		{"2014-01-01 00:00:00", "2014-01-04 00:00:59", 12},
+		{"2014-01-04 00:00:00", "2014-01-06 23:59:59", 6},
+	} {
+		nodes, all, err := fn.CalculateRange(c.b, c.e)
+		if err != nil || all || len(nodes) != c.n {
+			t.Errorf("range %s..%s = %v %v %v, want %d nodes", c.b, c.e, nodes, all, err, c.n)
+		}
+	}
+}

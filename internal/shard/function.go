@@ -41,6 +41,10 @@ type Env struct {
 	// table and names it "<tableRule name>_<table name>" (XMLSchemaLoader),
 	// so the loader should pass that, with the table name as Mycat holds it.
 	RuleName string
+	// DataNodes is the number of data nodes of the table the function is
+	// built for, 0 when unknown. Later Mycat 1.6.7 releases size
+	// PartitionByCRC32PreSlot from the table instead of a count property.
+	DataNodes int
 	// Location is the JVM default time zone Mycat would use (from TZ).
 	Location *time.Location
 	// Now is read once at construction to fix SimpleDateFormat's two-digit

@@ -189,3 +189,49 @@ func TestPartitionByCRC32PreSlot(t *testing.T) {
 		t.Errorf("missing rule name accepted")
 	}
 }
+
+// Vectors from Mycat's PartitionByCRC32PreSlotTest (generated slot maps).
+func TestPartitionByCRC32PreSlotMycatVectors(t *testing.T) {
+	cases := []struct {
+		nodes int
+		want  []placement
+	}{
+		{1000, []placement{{"1000316", 521}, {"2", 637}}},
+		{2, []placement{{"1", 0}, {"2", 1}, {"3", 0}, {"4", 1}, {"5", 0}, {"6", 0}, {"7", 0}, {"8", 0}, {"9", 0}, {"9999", 0}, {"123456789", 1}, {"35565", 1}}},
+		{3, []placement{{"1", 1}, {"2", 1}, {"3", 0}, {"4", 2}, {"5", 0}, {"6", 1}, {"7", 1}, {"8", 0}, {"9", 0}, {"9999", 0}, {"123456789", 2}, {"35565", 2}}},
+	}
+	for _, c := range cases {
+		env := memFS{}.env("test")
+		env.DataNodes = c.nodes // no count property: sized from the table
+		fn, err := New("PartitionByCRC32PreSlot", nil, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPlacements(t, fn, c.want)
+		if fn.PartitionNum() != c.nodes {
+			t.Errorf("PartitionNum = %d", fn.PartitionNum())
+		}
+	}
+}
+
+// Mycat's PartitionByPrefixPatternTest; the map is its test resource's layout
+// (two hosts of four ranges over sums mod 32).
+func TestPartitionByPrefixPatternMycatVectors(t *testing.T) {
+	files := memFS{"partition_prefix_pattern.txt": "# range start-end ,data node index\n# ASCII\n# 48-57=0-9\n1-4=0\n5-8=1\n9-12=2\n13-16=3\n17-20=4\n21-24=5\n25-28=6\n29-32=7\n0-0=7\n"}
+	fn := mustNew(t, "PartitionByPrefixPattern", map[string]string{"mapFile": "partition_prefix_pattern.txt", "patternValue": "32", "prefixLength": "5"}, files)
+	checkPlacements(t, fn, []placement{{"gf89f9a", 0}, {"8df99a", 4}, {"8dhdf99a", 3}})
+}
+
+// Mycat's TestLatestMonthPartion.
+func TestLatestMonthPartionMycatVectors(t *testing.T) {
+	fn := mustNew(t, "LatestMonthPartion", map[string]string{"splitOneDay": "24"}, nil)
+	checkPlacements(t, fn, []placement{{"2015020100", 0}, {"2015020216", 40}, {"2015022823", 27*24 + 23}})
+	nodes, all, err := fn.CalculateRange("2015020100", "2015022823")
+	if err != nil || all || len(nodes) != 27*24+23+1 || nodes[0] != 0 || nodes[len(nodes)-1] != 27*24+23 {
+		t.Errorf("range: %d nodes, all=%v err=%v", len(nodes), all, err)
+	}
+	nodes, _, _ = fn.CalculateRange("2015020100", "2015020123")
+	if len(nodes) != 24 || nodes[23] != 23 {
+		t.Errorf("one-day range = %v", nodes)
+	}
+}

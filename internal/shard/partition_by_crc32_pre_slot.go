@@ -14,7 +14,8 @@ import (
 // not exist it is generated, node i owning [i*102400/count,
 // (i+1)*102400/count - 1] and the last node up to 102399, and written back
 // through Env.WriteFile. Slots no range covers belong to node 0, as in
-// Mycat's lookup array.
+// Mycat's lookup array. The node count is the count property or, when it
+// is absent, Env.DataNodes (later 1.6.7 releases take it from the table).
 type PartitionByCRC32PreSlot struct {
 	count int32
 	slots []int32 // slot -> node
@@ -30,9 +31,12 @@ const crc32SlotFileHeader = "#WARNING   !!!Please do not modify or delete this f
 func crc32SlotFileName(rule string) string { return "ruledata/" + rule + ".properties" }
 
 func newPartitionByCRC32PreSlot(p *props, env Env) (Function, error) {
-	count, err := p.positiveInt32("count", 0, true)
+	count, err := p.int32("count", int32(env.DataNodes))
 	if err != nil {
 		return nil, err
+	}
+	if count <= 0 {
+		return nil, configError(p.class, "count", "missing or not positive (and no table data node count); want the number of data nodes")
 	}
 	if env.RuleName == "" {
 		return nil, configError(p.class, "", "needs the tableRule name (the slot file is named after it)")
