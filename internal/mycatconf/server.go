@@ -354,7 +354,7 @@ func parseDML(s string) (DML, error) {
 		case '1':
 			d[i] = true
 		default:
-			return d, fmt.Errorf("dml=%q: expected four 0/1 digits for insert, update, select, delete (e.g. \"0110\")", s)
+			return DML{}, fmt.Errorf("dml=%q: expected four 0/1 digits for insert, update, select, delete (e.g. \"0110\")", s)
 		}
 	}
 	return d, nil

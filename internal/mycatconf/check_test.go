@@ -1,0 +1,57 @@
+package mycatconf
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestFormatCheckDemo(t *testing.T) {
+	cfg, findings, err := LoadWith("testdata/demo", Options{NewFunction: standInFactory, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings = append(findings, Finding{Pos: Pos{SchemaFile, 3}, Warning: true, Message: "example warning"})
+	var buf bytes.Buffer
+	FormatCheck(&buf, cfg, findings)
+	out := buf.String()
+	// Column widths are tabwriter's business; compare with runs of spaces
+	// collapsed.
+	norm := strings.Join(strings.Fields(out), " ")
+	for _, want := range []string{
+		"conf dir: testdata/demo",
+		"system: bind 127.0.0.1, serverPort 18066, managerPort 19066, charset utf8mb4, idleTimeout 1m0s",
+		"schema SHOP (checkSQLschema=true, sqlMaxLimit=100, default dataNode dn1)",
+		"TABLE TYPE RULE COLUMN FUNCTION DATANODES",
+		"CUSTOMER sharded mod-long ID mod-long (PartitionByMod) dn1,dn2",
+		"ORDERS child child of CUSTOMER CUSTOMER_ID=CUSTOMER.ID - dn1,dn2",
+		"REGION global - - - dn1,dn2",
+		"dn1 -> host1 / shop",
+		"dn2 -> host2 / shop",
+		`host1 (balance=0 writeType=0 switchType=1 maxCon=100 minCon=2 heartbeat "select user()")`,
+		"writeHost m1 127.0.0.1:13306 user root",
+		"app schemas SHOP defaultAccount benchmark=500",
+		"report schemas SHOP readOnly",
+		"findings: schema.xml:3: warning: example warning",
+		"OK: 0 error(s), 1 warning(s)",
+	} {
+		if !strings.Contains(norm, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "pw1") || strings.Contains(out, "app-secret") {
+		t.Errorf("output shows a password:\n%s", out)
+	}
+}
+
+func TestFormatCheckFailed(t *testing.T) {
+	var buf bytes.Buffer
+	FormatCheck(&buf, nil, []Finding{
+		{Pos: Pos{SchemaFile, 9}, Message: "second"},
+		{Pos: Pos{RuleFile, 2}, Message: "first"},
+	})
+	want := "findings:\n  rule.xml:2: error: first\n  schema.xml:9: error: second\nFAILED: 2 error(s), 0 warning(s)\n"
+	if buf.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", buf.String(), want)
+	}
+}
