@@ -235,3 +235,31 @@ func TestLatestMonthPartionMycatVectors(t *testing.T) {
 		t.Errorf("one-day range = %v", nodes)
 	}
 }
+
+// Vectors and partition counts from Mycat's RuleFunctionSuitTableTest,
+// PartitionByPatternTest and PartitionByLongTest.
+func TestMycatSuitTableVectors(t *testing.T) {
+	dupl := memFS{"autopartition-long-dupl.txt": "0-1000=0\n1001-2000=1\n2001-3000=0\n3001-4000=1\n"}
+	fn := mustNew(t, "AutoPartitionByLong", map[string]string{"mapFile": "autopartition-long-dupl.txt"}, dupl)
+	checkPlacements(t, fn, []placement{{"500", 0}, {"1500", 1}, {"2000", 1}, {"3000", 0}, {"3001", 1}})
+	if fn.PartitionNum() != 2 {
+		t.Errorf("AutoPartitionByLong dupl PartitionNum = %d, want 2", fn.PartitionNum())
+	}
+
+	pattern := memFS{"partition-pattern.txt": "1-32=0\n33-64=1\n65-96=2\n97-128=3\n129-160=4\n161-192=5\n193-224=6\n225-256=7\n0-0=7\n"}
+	fn = mustNew(t, "PartitionByPattern", map[string]string{"mapFile": "partition-pattern.txt", "patternValue": "256", "defaultNode": "2"}, pattern)
+	checkPlacements(t, fn, []placement{{"0", 7}, {"45a", 2}})
+	if fn.PartitionNum() != 8 {
+		t.Errorf("PartitionByPattern PartitionNum = %d, want 8", fn.PartitionNum())
+	}
+
+	fn = mustNew(t, "PartitionByHashMod", map[string]string{"count": "3"}, nil)
+	if fn.PartitionNum() != 3 {
+		t.Errorf("PartitionByHashMod PartitionNum = %d, want 3", fn.PartitionNum())
+	}
+
+	fn = mustNew(t, "PartitionByLong", map[string]string{"partitionCount": "4", "partitionLength": "256"}, nil)
+	checkPlacements(t, fn, []placement{{"0", 0}, {"256", 1}, {"512", 2}, {"768", 3}, {"1023", 3}})
+	fn = mustNew(t, "PartitionByLong", map[string]string{"partitionCount": "256", "partitionLength": "4"}, nil)
+	checkPlacements(t, fn, []placement{{"0", 0}, {"5", 1}, {"10", 2}, {"768", 192}, {"1023", 255}})
+}

@@ -58,5 +58,5 @@ func (f *PartitionByHashMod) CalculateRange(begin, end string) ([]int, bool, err
 	return nil, true, nil
 }
 
-// PartitionNum is -1: Mycat's PartitionByHashMod does not declare a count.
-func (f *PartitionByHashMod) PartitionNum() int { return -1 }
+// PartitionNum is count (Mycat's RuleFunctionSuitTableTest expects 3 for count=3).
+func (f *PartitionByHashMod) PartitionNum() int { return int(f.count) }
