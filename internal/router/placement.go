@@ -165,7 +165,8 @@ func (n narrowing) eval(e ast.ExprNode) (nodes []string, ok bool, err error) {
 			}
 			return []string{node}, true, nil
 		case opcode.GE, opcode.GT, opcode.LE, opcode.LT:
-			return n.evalAnd([]ast.ExprNode{x})
+			// One bound alone cannot narrow; evalAnd pairs bounds.
+			return nil, false, nil
 		}
 	case *ast.PatternInExpr:
 		if x.Not || x.Sel != nil || !n.isColumn(x.Expr) {
