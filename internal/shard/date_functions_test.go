@@ -267,3 +267,29 @@ func TestPartitionByRangeDateHashMycatVectors(t *testing.T) {
 		}
 	}
 }
+
+// Mycat's PartitionByHotDateTest, with "now" fixed mid-afternoon.
+func TestPartitionByHotDateMycatVectors(t *testing.T) {
+	now := time.Date(2026, 11, 25, 15, 30, 0, 0, time.UTC)
+	env := memFS{}.env("r")
+	env.Now = func() time.Time { return now }
+	fn, err := New("PartitionByHotDate", map[string]string{"dateFormat": "yyyy-MM-dd", "sLastDay": "10", "sPartionDay": "1"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(offset int) string { return now.AddDate(0, 0, offset).Format("2006-01-02") }
+	checkPlacements(t, fn, []placement{{day(0), 0}, {day(-5), 0}, {day(-11), 2}, {day(-21), 12}})
+	for _, c := range []struct {
+		from int
+		want string
+	}{
+		{-5, "[0]"},
+		{-11, "[0 1 2]"},
+		{-21, "[0 1 2 3 4 5 6 7 8 9 10 11 12]"},
+	} {
+		nodes, all, err := fn.CalculateRange(day(c.from), day(0))
+		if err != nil || all || fmt.Sprint(nodes) != c.want {
+			t.Errorf("range from %s = %v %v %v, want %s", day(c.from), nodes, all, err, c.want)
+		}
+	}
+}

@@ -329,3 +329,9 @@ func TestPartitionByModFastPath(t *testing.T) {
 		}
 	}
 }
+
+// Mycat's PartitionByModTest.
+func TestPartitionByModMycatVectors(t *testing.T) {
+	fn := mustNew(t, "PartitionByMod", map[string]string{"count": "256"}, nil)
+	checkPlacements(t, fn, []placement{{"0", 0}, {"257", 1}, {"200", 200}, {"201", 201}})
+}
