@@ -127,6 +127,8 @@ type loader struct {
 	// ruleChecks are the tables to check against their function's
 	// partition count once the functions are built.
 	ruleChecks []ruleCheck
+	// perTableNodes is the table size of each per-table rule copy.
+	perTableNodes map[*TableRule]int
 	// failed marks files that could not be read or parsed, so that checks
 	// depending on them do not bury the one real error under echoes.
 	failed map[string]bool

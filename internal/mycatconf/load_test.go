@@ -443,7 +443,7 @@ func TestBrokenConfigs(t *testing.T) {
 				}
 				writeFile(t, dir, tt.file, strings.ReplaceAll(string(data), tt.old, tt.new))
 			}
-			_, findings, err := LoadWith(dir, Options{NewFunction: standInFactory, ReadOnly: true})
+			_, findings, err := LoadWith(dir, Options{NewFunction: testFactory(), ReadOnly: true})
 			var ce *ConfigError
 			if !errors.As(err, &ce) {
 				t.Fatalf("err = %v, want a *ConfigError; findings %v", err, findings)
@@ -462,5 +462,26 @@ func TestBrokenConfigs(t *testing.T) {
 			}
 			t.Errorf("no error finding contains %q; got:\n%s", tt.wantError, strings.Join(errs, "\n"))
 		})
+	}
+}
+
+// Load itself uses the shard registry and lets PartitionByCRC32PreSlot
+// persist its per-table slot file, as Mycat does at startup.
+func TestLoadUsesShardRegistry(t *testing.T) {
+	dir := copyDir(t, "testdata/mycat-sample")
+	cfg, findings, err := Load(dir)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if len(findings) != 0 {
+		t.Errorf("findings: %v", findings)
+	}
+	if fn := cfg.Table("TESTDB", "hotnews").Rule.Function; fn.Impl == nil || fn.Impl.PartitionNum() != 3 {
+		t.Errorf("mod-long function = %+v", fn)
+	}
+	for _, table := range []string{"TB_CRC32", "TB_CRC32B"} {
+		if _, err := os.Stat(filepath.Join(dir, "ruledata", "crc32slot_"+table+".properties")); err != nil {
+			t.Errorf("slot file for %s: %v", table, err)
+		}
 	}
 }

@@ -114,7 +114,7 @@ var tableRuleAware = map[string]bool{"PartitionByCRC32PreSlot": true}
 
 // ruleForTable returns the rule a table uses: the shared one, or a per-table
 // copy for TableRuleAware functions.
-func (l *loader) ruleForTable(rule *TableRule, table string) *TableRule {
+func (l *loader) ruleForTable(rule *TableRule, table string, dataNodes int) *TableRule {
 	if rule.Function == nil || !tableRuleAware[rule.Function.Class] {
 		l.markUsed(rule)
 		return rule
@@ -132,6 +132,10 @@ func (l *loader) ruleForTable(rule *TableRule, table string) *TableRule {
 		l.cfg.Rules[cp.Name] = cp
 	}
 	l.markUsed(cp)
+	if l.perTableNodes == nil {
+		l.perTableNodes = map[*TableRule]int{}
+	}
+	l.perTableNodes[cp] = dataNodes
 	return cp
 }
 
@@ -157,7 +161,10 @@ func (l *loader) buildFunctions() {
 		env := shard.Env{
 			ReadFile: l.readConfFile,
 			RuleName: rule.Name,
-			Location: l.opts.Location,
+			// Only a per-table instance knows its table's size; a shared
+			// function gets 0, "unknown".
+			DataNodes: l.perTableNodes[rule],
+			Location:  l.opts.Location,
 		}
 		if !l.opts.ReadOnly {
 			env.WriteFile = l.writeConfFile

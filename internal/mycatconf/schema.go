@@ -410,7 +410,7 @@ func (l *loader) loadTable(s *Schema, e *element) {
 		}
 		var tableRule *TableRule
 		if rule != nil {
-			tableRule = l.ruleForTable(rule, name)
+			tableRule = l.ruleForTable(rule, name, len(nodes))
 			l.ruleChecks = append(l.ruleChecks, ruleCheck{t, tableRule})
 		}
 		switch {
