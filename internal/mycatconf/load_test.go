@@ -319,13 +319,19 @@ func TestWarnings(t *testing.T) {
 		`<property name="idleTimeout">60000</property><property name="frobnicate">yes</property>`, 1)
 	writeFile(t, dir, ServerFile, s)
 	schema, _ := os.ReadFile(filepath.Join(dir, SchemaFile))
-	writeFile(t, dir, SchemaFile, strings.Replace(string(schema), `type="global" dataNode="dn1,dn2"`, `dataNode="dn1,dn2"`, 1))
+	sch := strings.Replace(string(schema), `type="global" dataNode="dn1,dn2"`, `dataNode="dn1,dn2"`, 1)
+	sch = strings.Replace(sch, `name="customer" primaryKey="id"`, `name="`+"`customer`"+`" primarykey="id"`, 1)
+	sch = strings.Replace(sch, `</mycat:schema>`, `<dataHost name="spare" maxCon="1" minCon="1" balance="0" dbType="mysql" dbDriver="native">
+		<heartbeat>select 1</heartbeat><writeHost host="s" url="127.0.0.1:3306" user="u"/></dataHost></mycat:schema>`, 1)
+	writeFile(t, dir, SchemaFile, sch)
 	cfg, findings, err := LoadWith(dir, Options{NewFunction: standInFactory})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
+		`schema.xml:5: warning: <table>: unknown attribute primarykey="id" ignored (known: name nameSuffix dataNode rule ruleRequired primaryKey autoIncrement needAddLimit type subTables fetchStoreNodeByJdbc)`,
 		`schema.xml:8: warning: <table name="region">: 2 dataNodes but no rule: like Mycat, every statement on it goes to all of them`,
+		`schema.xml:19: warning: <dataHost name="spare"> holds no dataNode; unused`,
 		`server.xml:10: warning: <system>: unknown property frobnicate (kept, not used)`,
 	}
 	var got []string
@@ -340,6 +346,9 @@ func TestWarnings(t *testing.T) {
 	}
 	if r := cfg.Table("SHOP", "REGION"); r.Type != TableSharded || r.Rule != nil {
 		t.Errorf("REGION = %+v", r)
+	}
+	if c := cfg.Table("SHOP", "customer"); c == nil || c.Name != "CUSTOMER" || c.PrimaryKey != "" || len(c.Children) != 1 {
+		t.Errorf("backquoted CUSTOMER = %+v", c)
 	}
 }
 

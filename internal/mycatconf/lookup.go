@@ -3,7 +3,7 @@ package mycatconf
 import "strings"
 
 // Table finds a table of a schema the way Mycat's TableConfigMap does:
-// case-insensitively, with one pair of enclosing backquotes ignored. It
+// case-insensitively, with backquotes ignored. It
 // returns nil when the schema or the table is not configured.
 func (c *Config) Table(schema, name string) *Table {
 	s := c.Schema(schema)
@@ -32,10 +32,10 @@ func (c *Config) Schema(name string) *Schema {
 	return found
 }
 
-// Table finds a table of the schema, case-insensitively and ignoring one
-// pair of enclosing backquotes; nil when it is not listed.
+// Table finds a table of the schema, case-insensitively and ignoring
+// backquotes; nil when it is not listed.
 func (s *Schema) Table(name string) *Table {
-	return s.Tables[strings.ToUpper(unquoteIdent(name))]
+	return s.Tables[tableKey(name)]
 }
 
 // Root is the table at the top of an ER chain (the table itself when it is

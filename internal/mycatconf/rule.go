@@ -26,6 +26,7 @@ func (l *loader) loadRules(root *element) {
 }
 
 func (l *loader) loadFunction(e *element) {
+	l.warnUnknownAttrs(RuleFile, e)
 	name := strings.TrimSpace(e.get("name"))
 	class := strings.TrimSpace(e.get("class"))
 	if name == "" {
@@ -63,6 +64,7 @@ func (l *loader) loadFunction(e *element) {
 }
 
 func (l *loader) loadTableRule(e *element) {
+	l.warnUnknownAttrs(RuleFile, e)
 	name := strings.TrimSpace(e.get("name"))
 	if name == "" {
 		l.errorf(RuleFile, e.Line, "<tableRule>: attribute name is missing or empty")

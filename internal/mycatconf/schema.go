@@ -28,6 +28,15 @@ func (l *loader) loadSchemaFile(root *element) {
 	for _, e := range root.children("schema") {
 		l.loadSchema(e)
 	}
+	used := map[string]bool{}
+	for _, dn := range l.cfg.DataNodes {
+		used[dn.DataHost] = true
+	}
+	for _, name := range sortedKeys(l.cfg.DataHosts) {
+		if dh := l.cfg.DataHosts[name]; !used[name] {
+			l.warnf(SchemaFile, dh.Pos.Line, "<dataHost name=%q> holds no dataNode; unused", name)
+		}
+	}
 }
 
 // intAttr reads an optional integer attribute; def when absent or empty.
@@ -64,6 +73,7 @@ func (l *loader) oneOf(e *element, what, name string, v int, allowed ...int) {
 }
 
 func (l *loader) loadDataHost(e *element) {
+	l.warnUnknownAttrs(SchemaFile, e)
 	name := strings.TrimSpace(e.get("name"))
 	if name == "" {
 		l.errorf(SchemaFile, e.Line, "<dataHost>: attribute name is missing or empty")
@@ -144,6 +154,7 @@ func (l *loader) loadDataHost(e *element) {
 
 // loadHost reads a writeHost or readHost (createDBHostConf).
 func (l *loader) loadHost(e *element, dh *DataHost, what string) *Host {
+	l.warnUnknownAttrs(SchemaFile, e)
 	h := &Host{
 		Name:     strings.TrimSpace(e.get("host")),
 		URL:      strings.TrimSpace(e.get("url")),
@@ -215,6 +226,7 @@ func checkPort(p string) error {
 }
 
 func (l *loader) loadDataNode(e *element) {
+	l.warnUnknownAttrs(SchemaFile, e)
 	rawName, rawDB, rawHost := e.get("name"), e.get("database"), e.get("dataHost")
 	what := fmt.Sprintf("<dataNode name=%q>", rawName)
 	if strings.TrimSpace(rawName) == "" || strings.TrimSpace(rawDB) == "" || strings.TrimSpace(rawHost) == "" {
@@ -264,6 +276,7 @@ func (l *loader) createDataNode(e *element, name, db, host string) {
 }
 
 func (l *loader) loadSchema(e *element) {
+	l.warnUnknownAttrs(SchemaFile, e)
 	name := strings.TrimSpace(e.get("name"))
 	if name == "" {
 		l.errorf(SchemaFile, e.Line, "<schema>: attribute name is missing or empty")
@@ -304,13 +317,14 @@ func (l *loader) loadSchema(e *element) {
 
 // loadTable reads one <table> (loadTables), which may name several tables.
 func (l *loader) loadTable(s *Schema, e *element) {
+	l.warnUnknownAttrs(SchemaFile, e)
 	rawName := strings.TrimSpace(e.get("name"))
 	what := fmt.Sprintf("<table name=%q>", rawName)
 	if rawName == "" {
 		l.errorf(SchemaFile, e.Line, "<table>: attribute name is missing or empty")
 		return
 	}
-	nameList := strings.ToUpper(rawName)
+	nameList := strings.ToUpper(strings.ReplaceAll(rawName, "`", ""))
 	if suffix := strings.TrimSpace(e.get("nameSuffix")); suffix != "" {
 		if strings.Contains(nameList, ",") {
 			l.errorf(SchemaFile, e.Line, "%s: nameSuffix %s requires a single table name", what, suffix)
@@ -450,7 +464,8 @@ func (l *loader) loadChildTables(s *Schema, parent *Table, e *element, depth int
 		l.warnf(SchemaFile, e.Line, "<table name=%q>: child tables of a global table: rows follow no shard key", parent.Name)
 	}
 	for _, c := range e.children("childTable") {
-		name := upperAttr(c, "name")
+		l.warnUnknownAttrs(SchemaFile, c)
+		name := tableKey(c.get("name"))
 		what := fmt.Sprintf("<childTable name=%q>", c.get("name"))
 		if name == "" {
 			l.errorf(SchemaFile, c.Line, "<childTable>: attribute name is missing or empty")
@@ -492,6 +507,12 @@ func (l *loader) loadChildTables(s *Schema, parent *Table, e *element, depth int
 		}
 		l.loadChildTables(s, t, c, depth+1)
 	}
+}
+
+// tableKey is how Mycat keys a table name (TableConfigMap): upper-case,
+// backquotes removed.
+func tableKey(name string) string {
+	return strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(name), "`", ""))
 }
 
 func upperAttr(e *element, name string) string {

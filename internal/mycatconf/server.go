@@ -238,6 +238,7 @@ func checkFakeVersion(v string) error {
 }
 
 func (l *loader) loadUser(e *element) {
+	l.warnUnknownAttrs(ServerFile, e)
 	name := e.get("name")
 	if strings.TrimSpace(name) == "" {
 		l.errorf(ServerFile, e.Line, "<user>: attribute name is missing or empty")
@@ -405,6 +406,9 @@ func (l *loader) loadFirewall(e *element) {
 // and are not schema-less (root) users.
 func (l *loader) checkUsers() {
 	defaults := 0
+	if len(l.cfg.Users) == 0 && !l.failed[ServerFile] {
+		l.warnf(ServerFile, 0, "no <user>: no client can log in")
+	}
 	for _, name := range sortedKeys(l.cfg.Users) {
 		u := l.cfg.Users[name]
 		for _, s := range u.Schemas {
