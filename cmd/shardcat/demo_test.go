@@ -101,11 +101,26 @@ wait:
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var orders int
-	var customer string
-	if err := db.QueryRow("SELECT COUNT(*) FROM orders").Scan(&orders); err != nil || orders != demo.SampleOrders {
-		t.Fatalf("through the proxy: %d orders, err %v; want %d", orders, err, demo.SampleOrders)
+	// Both shards, merged in order by the proxy.
+	rows, err := db.Query("SELECT id FROM orders ORDER BY id")
+	if err != nil {
+		t.Fatalf("through the proxy: %v", err)
 	}
+	var ids []int
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != demo.SampleOrders || ids[0] != 1 || ids[len(ids)-1] != demo.SampleOrders {
+		t.Fatalf("through the proxy: order ids %v, want 1..%d", ids, demo.SampleOrders)
+	}
+	var customer string
 	if err := db.QueryRow("SELECT customer FROM orders WHERE id = 3").Scan(&customer); err != nil || customer == "" {
 		t.Fatalf("order 3 through the proxy: %q, %v", customer, err)
 	}
