@@ -2,6 +2,7 @@ package keepalivedconf
 
 import (
 	"math"
+	"net/netip"
 	"time"
 )
 
@@ -124,7 +125,7 @@ func (p *parser) finishInstance(in *VRRPInstance) {
 	kept := in.TrackScripts[:0]
 	for _, t := range in.TrackScripts {
 		if p.cfg.Script(t.Name) == nil {
-			p.rep.warnf(in.Pos, "vrrp_instance %s: track_script %s: no vrrp_script of that name: ignored", in.Name, t.Name)
+			p.rep.warnf(t.Pos, "vrrp_instance %s: track_script %s: no vrrp_script of that name: ignored", in.Name, t.Name)
 			continue
 		}
 		kept = append(kept, t)
@@ -174,7 +175,7 @@ func (p *parser) finishSyncGroups() {
 		kept := g.TrackScripts[:0]
 		for _, t := range g.TrackScripts {
 			if p.cfg.Script(t.Name) == nil {
-				p.rep.warnf(g.Pos, "vrrp_sync_group %s: track_script %s: no vrrp_script of that name: ignored", g.Name, t.Name)
+				p.rep.warnf(t.Pos, "vrrp_sync_group %s: track_script %s: no vrrp_script of that name: ignored", g.Name, t.Name)
 				continue
 			}
 			kept = append(kept, t)
@@ -186,9 +187,25 @@ func (p *parser) finishSyncGroups() {
 func (p *parser) finishVirtualServers() {
 	groups := map[string]bool{}
 	for _, g := range p.cfg.VirtualServerGroups {
+		if groups[g.Name] {
+			p.rep.errorf(g.Pos, "virtual_server_group %s is defined twice", g.Name)
+		}
 		groups[g.Name] = true
 	}
+	services := map[string]*VirtualServer{}
 	for _, vs := range p.cfg.VirtualServers {
+		key := vs.Protocol + " " + vs.name()
+		if other := services[key]; other != nil {
+			p.rep.errorf(vs.Pos, "virtual_server %s (%s) is already defined at %s", vs.name(), vs.Protocol, other.Pos)
+		}
+		services[key] = vs
+		realServers := map[netip.AddrPort]*RealServer{}
+		for _, rs := range vs.RealServers {
+			if other := realServers[rs.Addr]; other != nil {
+				p.rep.errorf(rs.Pos, "real_server %s is already in virtual_server %s (line %d)", rs.Addr, vs.name(), other.Pos.Line)
+			}
+			realServers[rs.Addr] = rs
+		}
 		if vs.Group != "" && !groups[vs.Group] {
 			p.rep.errorf(vs.Pos, "virtual_server group %s: no virtual_server_group of that name", vs.Group)
 		}
@@ -199,8 +216,13 @@ func (p *parser) finishVirtualServers() {
 			if rs.Method == "" {
 				rs.Method = vs.Method
 			}
+			rs.InhibitOnFailure = rs.InhibitOnFailure || vs.InhibitOnFailure
 			for _, c := range rs.Checkers {
 				p.resolveChecker(vs, rs, c)
+				c.Alpha = c.Alpha || rs.Alpha || vs.Alpha
+				if c.HTTP != nil && c.HTTP.VirtualHost == "" {
+					c.HTTP.VirtualHost = vs.VirtualHost
+				}
 			}
 		}
 	}

@@ -62,6 +62,9 @@ type lexer struct {
 func newLexer(rep *reporter, configID string) *lexer {
 	lx := &lexer{rep: rep, configID: configID, defs: map[string]*definition{}, maxLines: maxExpandedLines}
 	lx.defs["_INSTANCE"] = &definition{lines: []string{configID}}
+	// For a literal comment character in a value.
+	lx.defs["_HASH"] = &definition{lines: []string{"#"}}
+	lx.defs["_BANG"] = &definition{lines: []string{"!"}}
 	return lx
 }
 

@@ -188,6 +188,7 @@ type TrackedInterface struct {
 // TrackedScript is one track_script line; WeightSet tells whether it
 // overrides the vrrp_script's weight.
 type TrackedScript struct {
+	Pos       Pos
 	Name      string
 	Weight    int
 	WeightSet bool
@@ -279,7 +280,7 @@ type RealServer struct {
 	Addr             netip.AddrPort
 	Weight           int    // 1
 	Method           string // the virtual server's unless set
-	InhibitOnFailure bool
+	InhibitOnFailure bool   // also on when the virtual server sets it
 	NotifyUp         *Command
 	NotifyDown       *Command
 	UThreshold       int // 0 = no limit
@@ -303,7 +304,7 @@ type Checker struct {
 	DelayBeforeRetry time.Duration
 	Warmup           time.Duration // -1 = random up to DelayLoop (keepalived's default)
 	DelayLoop        time.Duration
-	Alpha            bool
+	Alpha            bool // start DOWN; also on when the real or virtual server sets alpha
 	LogAllFailures   bool
 	Rise             int // successes needed to go UP; keepalived has none, so 1
 
@@ -315,7 +316,7 @@ type Checker struct {
 // HTTPCheck is the HTTP_GET / SSL_GET specific part.
 type HTTPCheck struct {
 	URLs         []URLCheck
-	VirtualHost  string
+	VirtualHost  string // the virtual server's virtualhost unless set
 	HTTPProtocol string // 1.0 (default), 1.0C, 1.1
 	EnableSNI    bool
 }

@@ -378,7 +378,7 @@ func (p *parser) trackInterface(s stmt, dst *[]TrackedInterface) {
 
 // trackScript reads `NAME [weight W] [reverse|noreverse]`.
 func (p *parser) trackScript(s stmt, dst *[]TrackedScript) {
-	t := TrackedScript{Name: s.words[0]}
+	t := TrackedScript{Pos: s.pos, Name: s.words[0]}
 	for i := 1; i < len(s.words); i++ {
 		switch s.words[i] {
 		case "weight":
