@@ -408,6 +408,9 @@ func (l *loader) loadTable(s *Schema, e *element) {
 		l.warnf(SchemaFile, e.Line, "%s: %d dataNodes but no rule: like Mycat, every statement on it goes to all of them", what, len(nodes))
 	}
 
+	if javaBool(e.get("autoIncrement")) && strings.TrimSpace(e.get("primaryKey")) == "" {
+		l.warnf(SchemaFile, e.Line, "%s: autoIncrement=\"true\" without primaryKey: there is no column to fill from the sequence", what)
+	}
 	var created []*Table
 	for _, name := range names {
 		t := &Table{
@@ -491,6 +494,9 @@ func (l *loader) loadChildTables(s *Schema, parent *Table, e *element, depth int
 				continue
 			}
 			t.SubTables = sub
+		}
+		if t.AutoIncrement && t.PrimaryKey == "" {
+			l.warnf(SchemaFile, c.Line, "%s: autoIncrement=\"true\" without primaryKey: there is no column to fill from the sequence", what)
 		}
 		if t.JoinKey == "" || t.ParentKey == "" {
 			l.errorf(SchemaFile, c.Line, "%s: joinKey and parentKey are required (the child column and the parent column it references)", what)

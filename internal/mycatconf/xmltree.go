@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"golang.org/x/text/encoding/ianaindex"
 )
 
 // element is a tiny DOM node that remembers its line, so every finding can
@@ -27,14 +29,14 @@ const maxDepth = 64
 // parseXML reads one XML document into a tree rooted at its document element.
 func parseXML(data []byte) (*element, error) {
 	d := xml.NewDecoder(bytes.NewReader(data))
-	// Mycat's files declare encoding="UTF-8"; others are rejected rather than
-	// misread.
+	// Mycat's shipped files are UTF-8, but Java's parser honours any declared
+	// encoding, and GBK-encoded files exist in the field.
 	d.CharsetReader = func(charset string, input io.Reader) (io.Reader, error) {
-		switch strings.ToLower(charset) {
-		case "utf-8", "utf8", "us-ascii", "ascii":
-			return input, nil
+		enc, err := ianaindex.IANA.Encoding(charset)
+		if err != nil || enc == nil {
+			return nil, fmt.Errorf("unsupported encoding %q (expected UTF-8 or another IANA charset such as GBK)", charset)
 		}
-		return nil, fmt.Errorf("unsupported encoding %q (want UTF-8)", charset)
+		return enc.NewDecoder().Reader(input), nil
 	}
 	var root *element
 	var stack []*element
