@@ -146,6 +146,7 @@ func formatModel(w io.Writer, cfg *Config) {
 		}
 		tw.Flush()
 	}
+	formatSequences(w, cfg)
 	if len(cfg.Firewall.WhiteHosts) > 0 || cfg.Firewall.Blacklist.Check {
 		fmt.Fprintln(w, "\nfirewall:")
 		for _, wh := range cfg.Firewall.WhiteHosts {
@@ -156,4 +157,23 @@ func formatModel(w io.Writer, cfg *Config) {
 		}
 	}
 	fmt.Fprintln(w)
+}
+
+func formatSequences(w io.Writer, cfg *Config) {
+	seq := cfg.Sequences
+	switch {
+	case len(seq.Local) > 0:
+		fmt.Fprintln(w, "\nsequences (local file, sequence_conf.properties):")
+		for _, name := range sortedKeys(seq.Local) {
+			s := seq.Local[name]
+			fmt.Fprintf(w, "  MYCATSEQ_%s: %d..%d, current %d\n", name, s.MinID, s.MaxID, s.CurID)
+		}
+	case len(seq.DB) > 0:
+		fmt.Fprintln(w, "\nsequences (MySQL, sequence_db_conf.properties):")
+		for _, name := range sortedKeys(seq.DB) {
+			fmt.Fprintf(w, "  MYCATSEQ_%s: MYCAT_SEQUENCE on %s\n", name, seq.DB[name])
+		}
+	case cfg.System.SequenceHandlerType == SequenceLocalTime:
+		fmt.Fprintf(w, "\nsequences (snowflake): worker %d, datacenter %d\n", seq.WorkerID, seq.DatacenterID)
+	}
 }

@@ -32,6 +32,7 @@ func TestFormatCheckDemo(t *testing.T) {
 		"writeHost m1 127.0.0.1:13306 user root",
 		"app schemas SHOP defaultAccount benchmark=500",
 		"report schemas SHOP readOnly",
+		"sequences (MySQL, sequence_db_conf.properties): MYCATSEQ_CUSTOMER: MYCAT_SEQUENCE on dn1 MYCATSEQ_GLOBAL: MYCAT_SEQUENCE on dn1",
 		"findings: schema.xml:3: warning: example warning",
 		"OK: 0 error(s), 1 warning(s)",
 	} {
