@@ -86,7 +86,7 @@ func formatModel(w io.Writer, cfg *Config) {
 					function = t.Rule.Function.Name + " (" + t.Rule.Function.Class + ")"
 				}
 			}
-			nodes := strings.Join(t.DataNodes, ",")
+			nodes := abbreviateNodes(t.DataNodes)
 			if t.Distribute {
 				nodes = "distribute: " + nodes
 			}
@@ -98,7 +98,9 @@ func formatModel(w io.Writer, cfg *Config) {
 	if len(cfg.DataNodes) > 0 {
 		fmt.Fprintln(w, "\ndata nodes:")
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		for _, name := range sortedKeys(cfg.DataNodes) {
+		names := sortedKeys(cfg.DataNodes)
+		sort.SliceStable(names, func(i, j int) bool { return naturalLess(names[i], names[j]) })
+		for _, name := range names {
 			dn := cfg.DataNodes[name]
 			fmt.Fprintf(tw, "  %s\t-> %s\t/ %s\n", dn.Name, dn.DataHost, dn.Database)
 		}
@@ -176,4 +178,41 @@ func formatSequences(w io.Writer, cfg *Config) {
 	case cfg.System.SequenceHandlerType == SequenceLocalTime:
 		fmt.Fprintf(w, "\nsequences (snowflake): worker %d, datacenter %d\n", seq.WorkerID, seq.DatacenterID)
 	}
+}
+
+// abbreviateNodes keeps long node lists on one readable line.
+func abbreviateNodes(nodes []string) string {
+	if len(nodes) <= 8 {
+		return strings.Join(nodes, ",")
+	}
+	return fmt.Sprintf("%s,...,%s (%d nodes)", strings.Join(nodes[:3], ","), strings.Join(nodes[len(nodes)-2:], ","), len(nodes))
+}
+
+// naturalLess orders dn2 before dn10: by the text before a trailing number,
+// then by the number.
+func naturalLess(a, b string) bool {
+	pa, na, oka := splitTrailingNumber(a)
+	pb, nb, okb := splitTrailingNumber(b)
+	if pa != pb || !oka || !okb {
+		return a < b
+	}
+	if na != nb {
+		return na < nb
+	}
+	return a < b
+}
+
+func splitTrailingNumber(s string) (string, int, bool) {
+	i := len(s)
+	for i > 0 && s[i-1] >= '0' && s[i-1] <= '9' && len(s)-i < 9 {
+		i--
+	}
+	if i == len(s) {
+		return s, 0, false
+	}
+	n := 0
+	for _, c := range s[i:] {
+		n = n*10 + int(c-'0')
+	}
+	return s[:i], n, true
 }

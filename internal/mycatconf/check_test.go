@@ -2,6 +2,8 @@ package mycatconf
 
 import (
 	"bytes"
+	"reflect"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -42,6 +44,21 @@ func TestFormatCheckDemo(t *testing.T) {
 	}
 	if strings.Contains(out, "pw1") || strings.Contains(out, "app-secret") {
 		t.Errorf("output shows a password:\n%s", out)
+	}
+}
+
+func TestFormatCheckHelpers(t *testing.T) {
+	nodes := []string{"dn0", "dn1", "dn2", "dn3", "dn4", "dn5", "dn6", "dn7", "dn8"}
+	if got := abbreviateNodes(nodes); got != "dn0,dn1,dn2,...,dn7,dn8 (9 nodes)" {
+		t.Errorf("abbreviateNodes = %q", got)
+	}
+	if got := abbreviateNodes(nodes[:8]); got != "dn0,dn1,dn2,dn3,dn4,dn5,dn6,dn7" {
+		t.Errorf("abbreviateNodes(8) = %q", got)
+	}
+	names := []string{"dn10", "dn2", "a", "dn1", "dn", "db3", "dn01"}
+	sort.SliceStable(names, func(i, j int) bool { return naturalLess(names[i], names[j]) })
+	if want := []string{"a", "db3", "dn", "dn01", "dn1", "dn2", "dn10"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("natural order = %v, want %v", names, want)
 	}
 }
 
