@@ -366,7 +366,7 @@ func (d *dumper) virtualServer(vs *VirtualServer) {
 		d.dur("persistence_timeout", vs.PersistenceTimeout)
 	}
 	d.addr("persistence_granularity", vs.PersistenceGranularity)
-	d.line("protocol", vs.Protocol)
+	d.str("protocol", vs.Protocol)
 	d.flag("ha_suspend", vs.HASuspend)
 	d.str("virtualhost", vs.VirtualHost)
 	d.flag("alpha", vs.Alpha)

@@ -11,9 +11,12 @@ func instance(body string) string {
 	return "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n" + body + "\n}\n"
 }
 
+// vsDefaults are the settings whose absence keepalived reports.
+const vsDefaults = " protocol TCP\n lb_algo rr\n lb_kind NAT\n"
+
 // vserver wraps body (starting at line 2) in a virtual_server with one real server.
 func vserver(body string) string {
-	return "virtual_server 10.0.0.1 80 {\n" + body + "\n    real_server 10.0.0.2 80 {\n    }\n}\n"
+	return "virtual_server 10.0.0.1 80 {\n" + body + "\n" + vsDefaults + "    real_server 10.0.0.2 80 {\n    }\n}\n"
 }
 
 // TestFindings: bad snippets and the exact findings they give, each as
@@ -107,25 +110,37 @@ func TestFindings(t *testing.T) {
 			[]string{`1 error virtual_server: expected an IPv4 or IPv6 address, got "10.0.0.256"`}},
 		{"virtual_server without port", "virtual_server 10.0.0.1 {\n}\n",
 			[]string{"1 error virtual_server: expected `virtual_server IP PORT`"}},
-		{"bad scheduler and method", vserver(" lb_algo fastest\n lb_kind MAGIC\n persistence_timeout forever"),
+		{"bad scheduler and method", "virtual_server 10.0.0.1 80 {\n lb_algo fastest\n lb_kind MAGIC\n persistence_timeout forever\n real_server 10.0.0.2 80 {\n }\n}\n",
 			[]string{`2 error lb_algo: expected rr|wrr|lc|wlc|lblc|sh|mh|dh|fo|ovf|lblcr|sed|nq|twos, got "fastest"`,
 				`3 error lb_kind: expected NAT|DR|TUN, got "MAGIC"`,
-				`4 error persistence_timeout: expected seconds in 1..3600000, got "forever"`}},
+				`4 error persistence_timeout: expected seconds in 1..3600000, got "forever"`,
+				"1 warning virtual_server 10.0.0.1 80: no protocol set: keepalived defaults to UDP (write `protocol TCP` for MySQL)",
+				`1 warning virtual_server 10.0.0.1 80: no lvs_sched set: using wlc, as keepalived does`,
+				`1 warning virtual_server 10.0.0.1 80: no lvs_method set: using NAT, as keepalived does`}},
 		{"real_server port out of range", "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 70000 {\n weight 2\n }\n}\n",
 			[]string{`2 error real_server: 70000 is out of range, expected an integer in 0..65535`,
-				`1 warning virtual_server 10.0.0.1 80 has no real_server and no sorry_server`}},
-		{"DR cannot map ports", "virtual_server 10.0.0.1 80 {\n lb_kind DR\n real_server 10.0.0.2 8080 {\n }\n}\n",
-			[]string{`3 warning real_server 10.0.0.2:8080: DR cannot map ports (virtual port 80, real port 8080)`}},
+				`1 warning virtual_server 10.0.0.1 80 has no real_server: ignored, as keepalived does`}},
+		{"DR cannot map ports", "virtual_server 10.0.0.1 80 {\n lb_kind DR\n real_server 10.0.0.2 8080 {\n }\n protocol TCP\n lb_algo rr\n}\n",
+			[]string{`3 warning real_server 10.0.0.2:8080: DR cannot map ports: reset to the virtual port 80`}},
+		{"quorum and hysteresis", vserver(" quorum 5\n hysteresis 3"),
+			[]string{`1 warning virtual_server 10.0.0.1 80: quorum 5 exceeds the total weight of its real servers (1): reduced to 1`,
+				`1 warning virtual_server 10.0.0.1 80: hysteresis 3 must be below quorum 1: set to 0`}},
+		{"port 0 needs persistence", "virtual_server 10.0.0.1 0 {\n" + vsDefaults + " real_server 10.0.0.2 0 {\n }\n}\n",
+			[]string{`1 warning virtual_server 10.0.0.1 0: port 0 is only valid for persistent services: persistence_timeout set to 360`}},
+		{"fwmark service ignores protocol", "virtual_server fwmark 3 {\n" + vsDefaults + " ha_suspend\n real_server 10.0.0.2 0 {\n }\n}\n",
+			[]string{`1 warning virtual_server fwmark 3: ha_suspend cannot be used with fwmarks: cleared`,
+				`1 warning virtual_server fwmark 3: a protocol is ignored for fwmark services`}},
 		{"checkers missing their essentials",
-			"virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n HTTP_GET {\n }\n MISC_CHECK {\n }\n MYSQL_CHECK {\n }\n }\n}\n",
+			"virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n HTTP_GET {\n }\n MISC_CHECK {\n }\n MYSQL_CHECK {\n }\n }\n" + vsDefaults + "}\n",
 			[]string{"3 error HTTP_GET: no url block", "5 error MISC_CHECK: no misc_path", "7 error MYSQL_CHECK: no user"}},
-		{"bad url", "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n HTTP_GET {\n url {\n digest xyz\n status_code 99\n }\n }\n }\n}\n",
+		{"bad url", "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n HTTP_GET {\n url {\n digest xyz\n status_code 99\n }\n }\n }\n" + vsDefaults + "}\n",
 			[]string{`5 error digest: expected 32 hex digits (genhash output), got "xyz"`,
 				`6 error status_code: 99 is out of range, expected an integer in 100..999`,
 				"4 error url: no path", "3 error HTTP_GET: no url block"}},
-		{"duplicate virtual_server and real_server", vserver("") + "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n }\n real_server 10.0.0.2 80 {\n }\n}\n",
-			[]string{`6 error virtual_server 10.0.0.1 80 (TCP) is already defined at test.conf:1`,
-				`9 error real_server 10.0.0.2:80 is already in virtual_server 10.0.0.1 80 (line 7)`}},
+		{"duplicate virtual_server", vserver("") + "virtual_server 10.0.0.1 80 {\n" + vsDefaults + " real_server 10.0.0.3 80 {\n }\n}\n",
+			[]string{`9 error virtual_server 10.0.0.1 80 is already defined at test.conf:1`}},
+		{"duplicate real_server", "virtual_server 10.0.0.1 80 {\n" + vsDefaults + " real_server 10.0.0.2 80 {\n }\n real_server 10.0.0.2 80 {\n }\n}\n",
+			[]string{`7 error real_server 10.0.0.2:80 is already in virtual_server 10.0.0.1 80 (line 5): this one is ignored`}},
 		{"unknown virtual_server_group", "virtual_server group NOPE {\n sorry_server 10.0.0.9 80\n}\n",
 			[]string{`1 error virtual_server group NOPE: no virtual_server_group of that name`}},
 		{"bad virtual_server_group range", "virtual_server_group G {\n 10.0.0.9-3 80\n 10.0.0.1\n}\n",

@@ -185,45 +185,186 @@ func (p *parser) finishSyncGroups() {
 }
 
 func (p *parser) finishVirtualServers() {
-	groups := map[string]bool{}
+	groups := map[string]*VirtualServerGroup{}
 	for _, g := range p.cfg.VirtualServerGroups {
-		if groups[g.Name] {
-			p.rep.errorf(g.Pos, "virtual_server_group %s is defined twice", g.Name)
+		if groups[g.Name] != nil {
+			p.rep.errorf(g.Pos, "virtual_server_group %s is already defined at %s", g.Name, groups[g.Name].Pos)
+			continue
 		}
-		groups[g.Name] = true
+		groups[g.Name] = g
 	}
 	services := map[string]*VirtualServer{}
+	kept := p.cfg.VirtualServers[:0]
 	for _, vs := range p.cfg.VirtualServers {
+		var group *VirtualServerGroup
+		if vs.Group != "" {
+			if group = groups[vs.Group]; group == nil {
+				p.rep.errorf(vs.Pos, "virtual_server group %s: no virtual_server_group of that name: ignored", vs.Group)
+				continue
+			}
+		}
+		if len(vs.RealServers) == 0 {
+			p.rep.warnf(vs.Pos, "virtual_server %s has no real_server: ignored, as keepalived does", vs.name())
+			continue
+		}
+		p.resolveService(vs, group)
 		key := vs.Protocol + " " + vs.name()
 		if other := services[key]; other != nil {
-			p.rep.errorf(vs.Pos, "virtual_server %s (%s) is already defined at %s", vs.name(), vs.Protocol, other.Pos)
+			p.rep.errorf(vs.Pos, "virtual_server %s is already defined at %s", vs.name(), other.Pos)
+			continue
 		}
 		services[key] = vs
-		realServers := map[netip.AddrPort]*RealServer{}
-		for _, rs := range vs.RealServers {
-			if other := realServers[rs.Addr]; other != nil {
-				p.rep.errorf(rs.Pos, "real_server %s is already in virtual_server %s (line %d)", rs.Addr, vs.name(), other.Pos.Line)
+		p.finishRealServers(vs, group)
+		kept = append(kept, vs)
+	}
+	p.cfg.VirtualServers = kept
+}
+
+// groupKinds tells whether a virtual_server_group has address and fwmark entries.
+func groupKinds(g *VirtualServerGroup) (addrs, marks bool) {
+	for _, e := range g.Entries {
+		if e.FWMark != 0 {
+			marks = true
+		} else {
+			addrs = true
+		}
+	}
+	return addrs, marks
+}
+
+// resolveService applies keepalived's defaults and corrections to a
+// virtual server's own settings (validate_check_config).
+func (p *parser) resolveService(vs *VirtualServer, group *VirtualServerGroup) {
+	byAddr, byMark := vs.Addr.IsValid(), vs.FWMark != 0
+	if group != nil {
+		byAddr, byMark = groupKinds(group)
+	}
+	if vs.HASuspend && byMark {
+		p.rep.warnf(vs.Pos, "virtual_server %s: ha_suspend cannot be used with fwmarks: cleared", vs.name())
+		vs.HASuspend = false
+	}
+	if byAddr {
+		if vs.Protocol == "" {
+			p.rep.warnf(vs.Pos, "virtual_server %s: no protocol set: keepalived defaults to UDP (write `protocol TCP` for MySQL)", vs.name())
+			vs.Protocol = "UDP"
+		}
+		zeroPort := vs.Addr.IsValid() && vs.Addr.Port() == 0
+		if group != nil {
+			for _, e := range group.Entries {
+				zeroPort = zeroPort || e.FWMark == 0 && e.Port == 0
 			}
-			realServers[rs.Addr] = rs
 		}
-		if vs.Group != "" && !groups[vs.Group] {
-			p.rep.errorf(vs.Pos, "virtual_server group %s: no virtual_server_group of that name", vs.Group)
+		if zeroPort && vs.PersistenceTimeout == 0 {
+			p.rep.warnf(vs.Pos, "virtual_server %s: port 0 is only valid for persistent services: persistence_timeout set to 360", vs.name())
+			vs.PersistenceTimeout = 360 * time.Second
 		}
-		if len(vs.RealServers) == 0 && !vs.SorryServer.IsValid() {
-			p.rep.warnf(vs.Pos, "virtual_server %s has no real_server and no sorry_server: it can serve nothing", vs.name())
+	} else if vs.Protocol != "" {
+		p.rep.warnf(vs.Pos, "virtual_server %s: a protocol is ignored for fwmark services", vs.name())
+		vs.Protocol = ""
+	}
+	if vs.Scheduler == "" {
+		p.rep.warnf(vs.Pos, "virtual_server %s: no lvs_sched set: using wlc, as keepalived does", vs.name())
+		vs.Scheduler = "wlc"
+	}
+}
+
+// finishRealServers removes duplicates, inherits the virtual server's
+// settings, checks quorum against the weights and fixes ports as keepalived does.
+func (p *parser) finishRealServers(vs *VirtualServer, group *VirtualServerGroup) {
+	seen := map[netip.AddrPort]*RealServer{}
+	kept := vs.RealServers[:0]
+	weightSum := 0
+	for _, rs := range vs.RealServers {
+		if other := seen[rs.Addr]; other != nil {
+			p.rep.errorf(rs.Pos, "real_server %s is already in virtual_server %s (line %d): this one is ignored", rs.Addr, vs.name(), other.Pos.Line)
+			continue
 		}
-		for _, rs := range vs.RealServers {
-			if rs.Method == "" {
-				rs.Method = vs.Method
+		seen[rs.Addr] = rs
+		kept = append(kept, rs)
+		if rs.Method == "" {
+			if vs.Method == "" {
+				p.rep.warnf(vs.Pos, "virtual_server %s: no lvs_method set: using NAT, as keepalived does", vs.name())
+				vs.Method = "NAT"
 			}
-			rs.InhibitOnFailure = rs.InhibitOnFailure || vs.InhibitOnFailure
-			for _, c := range rs.Checkers {
-				p.resolveChecker(vs, rs, c)
-				c.Alpha = c.Alpha || rs.Alpha || vs.Alpha
-				if c.HTTP != nil && c.HTTP.VirtualHost == "" {
-					c.HTTP.VirtualHost = vs.VirtualHost
+			rs.Method = vs.Method
+		}
+		rs.InhibitOnFailure = rs.InhibitOnFailure || vs.InhibitOnFailure
+		weightSum += rs.Weight
+		for _, c := range rs.Checkers {
+			p.resolveChecker(vs, rs, c)
+			c.Alpha = c.Alpha || rs.Alpha || vs.Alpha
+			if c.HTTP != nil && c.HTTP.VirtualHost == "" {
+				c.HTTP.VirtualHost = vs.VirtualHost
+			}
+		}
+	}
+	vs.RealServers = kept
+	if vs.Method == "" {
+		vs.Method = "NAT" // every real server has its own; this only applies to the sorry server
+	}
+
+	if vs.Quorum > weightSum {
+		p.rep.warnf(vs.Pos, "virtual_server %s: quorum %d exceeds the total weight of its real servers (%d): reduced to %d", vs.name(), vs.Quorum, weightSum, weightSum)
+		vs.Quorum = weightSum
+	}
+	if vs.Hysteresis >= vs.Quorum && (vs.Hysteresis > 0 || vs.Quorum > 0) {
+		h := max(vs.Quorum-1, 0)
+		p.rep.warnf(vs.Pos, "virtual_server %s: hysteresis %d must be below quorum %d: set to %d", vs.name(), vs.Hysteresis, vs.Quorum, h)
+		vs.Hysteresis = h
+	}
+	p.fixPorts(vs, group)
+}
+
+// fixPorts: only NAT can map ports. Other methods send to the virtual
+// port, so keepalived resets a different real port (or clears it for fwmark
+// services); a real port of 0 means the virtual port.
+func (p *parser) fixPorts(vs *VirtualServer, group *VirtualServerGroup) {
+	if group != nil {
+		addrs, marks := groupKinds(group)
+		for _, rs := range vs.RealServers {
+			if rs.Method == "NAT" || rs.Addr.Port() == 0 {
+				continue
+			}
+			if marks {
+				p.rep.warnf(rs.Pos, "real_server %s: fwmark virtual_server group %s: %s ignores the real port", rs.Addr, group.Name, rs.Method)
+			}
+			if addrs {
+				for _, e := range group.Entries {
+					if e.FWMark == 0 && e.Port != int(rs.Addr.Port()) {
+						p.rep.warnf(rs.Pos, "real_server %s: port differs from virtual_server_group %s port %d, which %s cannot map", rs.Addr, group.Name, e.Port, rs.Method)
+					}
 				}
 			}
+		}
+		return
+	}
+	for _, rs := range vs.RealServers {
+		port := rs.Addr.Port()
+		switch {
+		case vs.FWMark == 0 && port == 0:
+			rs.Addr = netip.AddrPortFrom(rs.Addr.Addr(), vs.Addr.Port())
+		case rs.Method == "NAT":
+		case vs.FWMark != 0:
+			if port == 0 {
+				break
+			}
+			p.rep.warnf(rs.Pos, "real_server %s: fwmark virtual_server with %s: the real port is cleared", rs.Addr, rs.Method)
+			rs.Addr = netip.AddrPortFrom(rs.Addr.Addr(), 0)
+		case port != vs.Addr.Port():
+			p.rep.warnf(rs.Pos, "real_server %s: %s cannot map ports: reset to the virtual port %d", rs.Addr, rs.Method, vs.Addr.Port())
+			rs.Addr = netip.AddrPortFrom(rs.Addr.Addr(), vs.Addr.Port())
+		}
+	}
+	if ss := vs.SorryServer; ss.IsValid() && vs.Method != "NAT" {
+		switch {
+		case vs.FWMark != 0 && ss.Port() != 0:
+			p.rep.warnf(vs.Pos, "virtual_server %s: sorry_server port is cleared (fwmark with %s)", vs.name(), vs.Method)
+			vs.SorryServer = netip.AddrPortFrom(ss.Addr(), 0)
+		case vs.FWMark == 0 && ss.Port() == 0:
+			vs.SorryServer = netip.AddrPortFrom(ss.Addr(), vs.Addr.Port())
+		case vs.FWMark == 0 && ss.Port() != vs.Addr.Port():
+			p.rep.warnf(vs.Pos, "virtual_server %s: sorry_server port reset to the virtual port %d (%s cannot map ports)", vs.name(), vs.Addr.Port(), vs.Method)
+			vs.SorryServer = netip.AddrPortFrom(ss.Addr(), vs.Addr.Port())
 		}
 	}
 }

@@ -99,7 +99,7 @@ func TestInclude(t *testing.T) {
 include conf.d/*.conf
 include extra/{b,a}.inc
 `)
-	writeFile(t, filepath.Join(dir, "conf.d", "20-vs.conf"), "virtual_server 10.0.0.1 80 {\n  real_server 10.0.0.2 80 {\n  }\n}\n")
+	writeFile(t, filepath.Join(dir, "conf.d", "20-vs.conf"), "virtual_server 10.0.0.1 80 {\n  protocol TCP\n  lvs_sched rr\n  lvs_method NAT\n  real_server 10.0.0.2 80 {\n  }\n}\n")
 	writeFile(t, filepath.Join(dir, "conf.d", "10-vrrp.conf"), "# instances\ninclude ../instances/vi1.part\n")
 	writeFile(t, filepath.Join(dir, "conf.d", "ignored.txt"), "this is not read\n")
 	writeFile(t, filepath.Join(dir, "instances", "vi1.part"), "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  bogus_keyword\n}\n")

@@ -61,8 +61,9 @@ var (
 // virtualServer reads `virtual_server IP PORT`, `virtual_server fwmark N`
 // or `virtual_server group NAME`.
 func (p *parser) virtualServer(s stmt) *block {
-	vs := &VirtualServer{Pos: s.pos, DelayLoop: 60 * time.Second, Scheduler: "wlc", Method: "NAT",
-		Protocol: "TCP", Quorum: 1}
+	// Scheduler, Method and Protocol stay "" until finish(), which reports
+	// keepalived's defaults for them.
+	vs := &VirtualServer{Pos: s.pos, DelayLoop: 60 * time.Second, Quorum: 1}
 	args := s.args()
 	switch {
 	case len(args) >= 1 && args[0] == "fwmark":
@@ -127,7 +128,7 @@ func (p *parser) virtualServer(s stmt) *block {
 		"smtp_alert"} {
 		kws[kw] = keyword{ignored: true}
 	}
-	return &block{name: "virtual_server " + vs.name(), keywords: kws, close: func() { p.checkVirtualServer(vs) }}
+	return &block{name: "virtual_server " + vs.name(), keywords: kws}
 }
 
 func (vs *VirtualServer) name() string {
@@ -343,20 +344,4 @@ func rangeEnd(first netip.Addr, last string) (netip.Addr, bool) {
 	}
 	b[14], b[15] = byte(n>>8), byte(n)
 	return netip.AddrFrom16(b), true
-}
-
-func (p *parser) checkVirtualServer(vs *VirtualServer) {
-	if !vs.Addr.IsValid() {
-		return
-	}
-	for _, rs := range vs.RealServers {
-		method := rs.Method
-		if method == "" {
-			method = vs.Method
-		}
-		if (method == "DR" || method == "TUN") && rs.Addr.Port() != vs.Addr.Port() {
-			p.rep.warnf(rs.Pos, "real_server %s: %s cannot map ports (virtual port %d, real port %d); LVS sends to the virtual port",
-				rs.Addr, method, vs.Addr.Port(), rs.Addr.Port())
-		}
-	}
 }

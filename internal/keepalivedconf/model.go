@@ -252,7 +252,7 @@ type VirtualServer struct {
 	Method                 string        // lvs_method / lb_kind: NAT (default), DR, TUN
 	PersistenceTimeout     time.Duration // 0 = none; 360s when written without a value
 	PersistenceGranularity netip.Addr    // netmask; invalid = /32
-	Protocol               string        // TCP (default), UDP, SCTP
+	Protocol               string        // TCP, UDP (keepalived's default) or SCTP; "" for fwmark services
 	HASuspend              bool
 	VirtualHost            string
 	Alpha                  bool

@@ -144,6 +144,9 @@ func TestSeedMasterCleanHasNoFindings(t *testing.T) {
 // Checker settings come from the most specific level that writes them.
 func TestCheckerInheritance(t *testing.T) {
 	conf := `virtual_server 10.0.0.1 80 {
+    protocol TCP
+    lvs_sched wrr
+    lvs_method NAT
     delay_loop 20
     connect_timeout 7
     retry 4
