@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"math"
 	"strconv"
 	"strings"
 )
@@ -11,6 +12,10 @@ import (
 // "1.5e-16" / "1e15" (no '+', no leading zeros in the exponent). The rule
 // was measured against MariaDB 10.11.
 func appendMySQLFloat(b []byte, f float64, bits int) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		// MySQL never stores these; keep them parseable rather than fail.
+		return strconv.AppendFloat(b, f, 'g', -1, 64)
+	}
 	if f == 0 {
 		if strconv.FormatFloat(f, 'g', -1, 64)[0] == '-' {
 			return append(b, "-0"...)

@@ -252,10 +252,10 @@ func parseTextTime(s string) (timeValue, error) {
 	if len(cp) != 3 {
 		return t, fmt.Errorf("bad time %q", s)
 	}
-	hours, err1 := strconv.ParseUint(cp[0], 10, 32)
+	hours, err1 := strconv.ParseUint(cp[0], 10, 64)
 	mins, err2 := strconv.ParseUint(cp[1], 10, 8)
 	secs, err3 := strconv.ParseUint(cp[2], 10, 8)
-	if err1 != nil || err2 != nil || err3 != nil || mins > 59 || secs > 59 {
+	if err1 != nil || err2 != nil || err3 != nil || mins > 59 || secs > 59 || hours/24 > math.MaxUint32 {
 		return t, fmt.Errorf("bad time %q", s)
 	}
 	micro, err := parseMicros(frac)
@@ -370,6 +370,9 @@ func decodeBinaryDateTime(d *decoder) dateTime {
 	if n == 11 {
 		dt.micro = d.uint32("microsecond")
 	}
+	if dt.micro > 999999 {
+		d.fail("datetime: microseconds out of range")
+	}
 	return dt
 }
 
@@ -392,6 +395,9 @@ func decodeBinaryTime(d *decoder) timeValue {
 	}
 	if n == 12 {
 		t.micro = d.uint32("microsecond")
+	}
+	if t.hour > 23 || t.min > 59 || t.sec > 59 || t.micro > 999999 {
+		d.fail("time: field out of range")
 	}
 	return t
 }
