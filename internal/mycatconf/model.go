@@ -113,7 +113,7 @@ type Schema struct {
 	SQLMaxLimit    int               // -1 = none
 	DataNode       string            // default node for tables not listed ("" = none)
 	RandomDataNode string            // randomDataNode attribute as written ("" = none)
-	Tables         map[string]*Table // by upper-case name, child tables included
+	Tables         map[string]*Table // by upper-case name without backquotes, child tables included (use Schema.Table)
 	Pos            Pos
 }
 
@@ -173,8 +173,10 @@ type Function struct {
 	Class     string // short class name, package stripped
 	FullClass string // class attribute as written, e.g. io.mycat.route.function.PartitionByMod
 	Props     map[string]string
-	Impl      shard.Function // nil when no table uses the function (not constructed)
-	Pos       Pos
+	// Impl is nil when no table uses the function (it is not constructed),
+	// and on the shared Function of a per-table rule (see TableRule.Base).
+	Impl shard.Function
+	Pos  Pos
 }
 
 // DataNode is a <dataNode> after $-range expansion.
@@ -192,7 +194,7 @@ type DataHost struct {
 	Balance        int // 0..3
 	BalanceType    int
 	WriteType      int // 0, 1, 2
-	SwitchType     int // -1, 1, 2, 3
+	SwitchType     int // -1, 1, 2, 3; -1 when absent (Mycat's loader)
 	SlaveThreshold int // -1 = off
 	// TempReadHostAvailable keeps read hosts serving when their write host
 	// is down (tempReadHostAvailable > 0).
