@@ -186,4 +186,3 @@ func FuzzInterpolateQuery(f *testing.F) {
 		InterpolateQuery(query, params, true)
 	})
 }
-

@@ -34,6 +34,7 @@ type memHandler struct {
 	nextID  int64
 	offline bool
 	logins  []*AuthRequest
+	closed  int
 }
 
 var memColumns = []*ColumnDef{
@@ -359,4 +360,23 @@ func TestServerPingRefusedWhenOffline(t *testing.T) {
 	if cc.IsBroken() {
 		t.Error("an ERR must not break the connection")
 	}
+}
+
+func (h *memHandler) ComFieldList(c *Conn, table, wildcard string) error {
+	if table != "t" {
+		return NewSQLError(ERNoSuchTable, "Table 'test.%s' doesn't exist", table)
+	}
+	return c.WriteFieldList(memColumns)
+}
+
+func (h *memHandler) ComChangeUser(c *Conn, req *AuthRequest) error {
+	c.SetInTransaction(false)
+	c.SetSchema(req.Database)
+	return nil
+}
+
+func (h *memHandler) ConnectionClosed(c *Conn) {
+	h.mu.Lock()
+	h.closed++
+	h.mu.Unlock()
 }

@@ -1,0 +1,79 @@
+package mysql
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestServerFieldList(t *testing.T) {
+	addr, _, _ := startServer(t, nil)
+	for _, deprecateEOF := range []bool{true, false} {
+		cc, err := Dial(t.Context(), addr, "app", "secret", "test", &DialOptions{DisableDeprecateEOF: !deprecateEOF})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, err := cc.FieldList("t", "")
+		if err != nil || len(cols) != 2 || cols[1].Name != "name" || cols[1].DefaultValue == nil {
+			t.Errorf("FieldList = %+v, %v", cols, err)
+		}
+		var se *SQLError
+		if _, err := cc.FieldList("nosuch", ""); !errors.As(err, &se) || se.Code != ERNoSuchTable {
+			t.Errorf("FieldList(nosuch) = %v", err)
+		}
+		cc.Close()
+	}
+}
+
+func TestServerChangeUser(t *testing.T) {
+	addr, _, h := startServer(t, nil)
+	cc, err := Dial(t.Context(), addr, "app", "secret", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	changeUser := func(user, password, db string) error {
+		auth := ScrambleNativePassword(cc.greeting.AuthData, password)
+		arg := append([]byte(user), 0, byte(len(auth)))
+		arg = append(arg, auth...)
+		arg = append(append(arg, db...), 0)
+		arg = append(arg, CharsetUTF8MB4GeneralCI, 0)
+		arg = append(append(arg, AuthNativePassword...), 0)
+		return cc.simpleCommand(ComChangeUser, arg)
+	}
+	if err := changeUser("empty", "", "test"); err != nil {
+		t.Fatalf("change user: %v", err)
+	}
+	if l := h.lastLogin(); l.User != "empty" || l.Database != "test" {
+		t.Errorf("handler saw %+v", l)
+	}
+	err = changeUser("app", "wrong", "")
+	var se *SQLError
+	if !errors.As(err, &se) || se.Code != ERAccessDenied {
+		t.Errorf("change user with a wrong password: %v", err)
+	}
+}
+
+func TestServerMaxConnectionsAndClose(t *testing.T) {
+	addr, srv, h := startServer(t, func(s *Server) { s.MaxConnections = 1 })
+	first, err := Dial(t.Context(), addr, "app", "secret", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Dial(t.Context(), addr, "app", "secret", "", nil)
+	var se *SQLError
+	if !errors.As(err, &se) || se.Code != ERConCount || se.State != "08004" {
+		t.Errorf("second connection: %v, want ER_CON_COUNT", err)
+	}
+	// Close ends live connections and tells the handler.
+	srv.Close()
+	first.SetDeadline(time.Now().Add(5 * time.Second))
+	if err := first.Ping(); err == nil {
+		t.Error("ping after server Close succeeded")
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed != 1 {
+		t.Errorf("ConnectionClosed called %d times, want 1", h.closed)
+	}
+}
