@@ -68,9 +68,17 @@ sc_wait_port "${PORT[haproxy]}" "$!" "$SC_WORK/haproxy.log" || sc_die "haproxy d
 
 # --- shardcat proxy: unsharded and sharded --------------------------------------
 wants() { [[ " $TARGETS " == *" $1 "* ]]; }
-if (wants proxy || wants sharded) && ! sc_has_proxy; then
-	UNAVAILABLE[proxy]="no 'shardcat proxy' command yet"
-	UNAVAILABLE[sharded]="no 'shardcat proxy' command yet"
+if wants proxy || wants sharded; then
+	why=""
+	if ! sc_build_shardcat; then
+		why="go build ./cmd/shardcat failed"
+	elif ! sc_has_proxy; then
+		why="no 'shardcat proxy' command yet"
+	fi
+	if [[ -n "$why" ]]; then
+		UNAVAILABLE[proxy]=$why
+		UNAVAILABLE[sharded]=$why
+	fi
 fi
 if wants proxy && [[ -z "${UNAVAILABLE[proxy]:-}" ]]; then
 	conf=$SC_WORK/conf-proxy

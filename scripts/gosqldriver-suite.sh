@@ -40,7 +40,8 @@ direct)
 	export MYSQL_TEST_ADDR=127.0.0.1:$DB_PORT
 	;;
 proxy)
-	sc_has_proxy || sc_die "this shardcat has no 'proxy' command yet (go build ./cmd/shardcat)"
+	sc_build_shardcat || sc_die "go build ./cmd/shardcat failed"
+	sc_has_proxy || sc_die "this shardcat has no 'proxy' command yet"
 	start_suite_mariadb
 	conf=$SC_WORK/conf
 	port=$(sc_free_port)
@@ -79,8 +80,10 @@ skipped=$(grep -c '^--- SKIP' "$log" || true)
 if ((failed > 0)); then
 	echo "failing tests ($mode):"
 	grep '^--- FAIL' "$log" | sed 's/^--- FAIL: /  /'
-	echo "first failure details:"
-	awk '/^--- FAIL/{p=1} p&&n<40{print; n++}' "$log"
+	echo "failure messages (up to 3 per test):"
+	# go test -v prints a test's messages indented under its --- FAIL line.
+	awk '/^--- FAIL/ {p=1; n=0; name=$3; next} /^[^ \t]/ {p=0}
+		p && /_test\.go:[0-9]+:/ && n < 3 {sub(/^[ \t]+/, ""); print "  " name " " $0; n++}' "$log"
 fi
 if ((skipped > 0)); then
 	echo "skipped tests ($mode):"
@@ -89,6 +92,8 @@ fi
 if ((rc != 0 && failed == 0)); then
 	tail -n 40 "$log"
 fi
+keep=${SUITE_LOG:-/tmp/gosqldriver-suite-$mode.log}
+cp "$log" "$keep" && echo "full log: $keep"
 echo "go-sql-driver suite ($mode): $passed passed, $failed failed, $skipped skipped (top-level tests)"
 # go test's own package line, for CI to count.
 grep -E '^(ok|FAIL)[[:space:]]+github.com/go-sql-driver/mysql' "$log" | tail -n 1 || true

@@ -190,8 +190,8 @@ sc_build_shardcat() {
 	(cd "$SC_ROOT" && go build -o "$SC_WORK/bin/shardcat" ./cmd/shardcat) || return 1
 }
 
+# sc_has_proxy: whether the built shardcat has the proxy command (build first).
 sc_has_proxy() {
-	sc_build_shardcat >/dev/null 2>&1 || return 1
 	"$SC_WORK/bin/shardcat" help 2>&1 | grep -qE '^\s+proxy\s'
 }
 
