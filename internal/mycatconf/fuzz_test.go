@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-// fuzzLoad writes one fuzzed file over the demo conf dir and loads it. Load
+// fuzzLoad writes one fuzzed file over a copy of base and loads it. Load
 // must never panic; a config it accepts must be internally consistent.
-func fuzzLoad(f *testing.F, file string) {
+func fuzzLoad(f *testing.F, base, file string) {
 	for _, dir := range []string{"testdata/demo", "testdata/mycat-sample"} {
 		if data, err := os.ReadFile(filepath.Join(dir, file)); err == nil {
 			f.Add(data)
@@ -21,7 +21,7 @@ func fuzzLoad(f *testing.F, file string) {
 	f.Add([]byte(""))
 	// One conf dir per fuzzing process (execs in it are sequential): only
 	// the fuzzed file changes between runs.
-	dir := copyDir(f, "testdata/demo")
+	dir := copyDir(f, base)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if err := os.WriteFile(filepath.Join(dir, file), data, 0o644); err != nil {
 			t.Fatal(err)
@@ -78,9 +78,15 @@ func checkConsistent(t *testing.T, cfg *Config) {
 	}
 }
 
-func FuzzLoadSchemaXML(f *testing.F) { fuzzLoad(f, SchemaFile) }
-func FuzzLoadServerXML(f *testing.F) { fuzzLoad(f, ServerFile) }
-func FuzzLoadRuleXML(f *testing.F)   { fuzzLoad(f, RuleFile) }
+func FuzzLoadSchemaXML(f *testing.F) { fuzzLoad(f, "testdata/demo", SchemaFile) }
+func FuzzLoadServerXML(f *testing.F) { fuzzLoad(f, "testdata/demo", ServerFile) }
+func FuzzLoadRuleXML(f *testing.F)   { fuzzLoad(f, "testdata/demo", RuleFile) }
+
+// The sample conf dir uses sequnceHandlerType 0, the demo 1.
+func FuzzLoadSequenceConf(f *testing.F) { fuzzLoad(f, "testdata/mycat-sample", SequenceFile) }
+func FuzzLoadSequenceDBConf(f *testing.F) {
+	fuzzLoad(f, "testdata/demo", SequenceDBFile)
+}
 
 func FuzzParseProperties(f *testing.F) {
 	for _, s := range []string{"a=b\n", "# c\nk : v\\\n  w\n", "k=\\u0041", "k=\\u00", "\\", "a\\\n"} {
