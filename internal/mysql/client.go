@@ -340,6 +340,22 @@ func (cc *ClientConn) readPacket() ([]byte, error) {
 	return p, nil
 }
 
+// readPacketShared is readPacket into the reused buffer (valid until the
+// next read).
+func (cc *ClientConn) readPacketShared() ([]byte, error) {
+	if cc.IsBroken() {
+		return nil, cc.err
+	}
+	p, err := cc.pc.ReadPacketShared()
+	if err != nil {
+		return nil, cc.fail(err)
+	}
+	if len(p) == 0 {
+		return nil, cc.fail(malformed("empty packet"))
+	}
+	return p, nil
+}
+
 // BinaryRows reports whether the response being read carries binary rows
 // (the last command sent was COM_STMT_EXECUTE).
 func (cc *ClientConn) BinaryRows() bool { return cc.lastCommand == ComStmtExecute }

@@ -61,7 +61,7 @@ func TestLenEncInt(t *testing.T) {
 }
 
 // pipePair returns two PacketConns joined by an in-memory pipe.
-func pipePair(t *testing.T) (*PacketConn, *PacketConn) {
+func pipePair(t testing.TB) (*PacketConn, *PacketConn) {
 	a, b := net.Pipe()
 	t.Cleanup(func() { a.Close(); b.Close() })
 	return NewPacketConn(a), NewPacketConn(b)

@@ -19,7 +19,11 @@ func FuzzReadPacket(f *testing.F) {
 	f.Fuzz(func(t *testing.T, wire []byte, limit uint16) {
 		pc := &PacketConn{br: bufio.NewReader(bytes.NewReader(wire)), MaxPacketSize: int(limit)}
 		for i := 0; i < 100; i++ {
-			p, err := pc.ReadPacket()
+			read := pc.ReadPacket
+			if i%2 == 1 {
+				read = pc.ReadPacketShared
+			}
+			p, err := read()
 			if err != nil {
 				var se *SequenceError
 				if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) &&

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 )
 
 // PacketConn frames MySQL packets over a net.Conn: a 3-byte little-endian
@@ -20,6 +21,7 @@ type PacketConn struct {
 	br   *bufio.Reader
 	bw   *bufio.Writer
 	seq  uint8
+	rbuf []byte // reused by ReadPacketShared
 	// MaxPacketSize limits a logical packet read or written (after joining
 	// 16 MiB chunks); 0 means DefaultMaxPacketSize.
 	MaxPacketSize int
@@ -100,12 +102,25 @@ func (e *SequenceError) Error() string {
 
 // ReadPacket reads one logical packet, joining 0xffffff-byte chunks. The
 // returned slice is freshly allocated and owned by the caller.
-func (p *PacketConn) ReadPacket() ([]byte, error) {
+func (p *PacketConn) ReadPacket() ([]byte, error) { return p.readPacket(false) }
+
+// ReadPacketShared is ReadPacket into a buffer the PacketConn reuses: the
+// result is valid only until the next read. It saves an allocation per row
+// when forwarding.
+func (p *PacketConn) ReadPacketShared() ([]byte, error) { return p.readPacket(true) }
+
+// sharedBufferLimit keeps one huge packet from pinning its buffer forever.
+const sharedBufferLimit = 1 << 20
+
+func (p *PacketConn) readPacket(shared bool) ([]byte, error) {
 	var payload []byte
+	if shared {
+		payload = p.rbuf[:0]
+	}
 	var header [4]byte
 	for {
 		if _, err := io.ReadFull(p.br, header[:]); err != nil {
-			if payload != nil && errors.Is(err, io.EOF) {
+			if len(payload) > 0 && errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
 			return nil, err
@@ -121,23 +136,23 @@ func (p *PacketConn) ReadPacket() ([]byte, error) {
 			io.CopyN(io.Discard, p.br, int64(n))
 			return nil, ErrPacketTooLarge
 		}
-		if payload == nil && n < MaxPayloadChunk {
-			// The common case: one chunk, one exact allocation.
-			payload = make([]byte, n)
-			if _, err := io.ReadFull(p.br, payload); err != nil {
-				return nil, unexpectedEOF(err)
-			}
-			return payload, nil
-		}
 		start := len(payload)
-		payload = append(payload, make([]byte, n)...)
+		if !shared && payload == nil && n < MaxPayloadChunk {
+			payload = make([]byte, n) // the common case: one exact allocation
+		} else {
+			payload = slices.Grow(payload, n)[:start+n]
+		}
 		if _, err := io.ReadFull(p.br, payload[start:]); err != nil {
 			return nil, unexpectedEOF(err)
 		}
 		if n < MaxPayloadChunk {
-			return payload, nil
+			break
 		}
 	}
+	if shared && cap(payload) <= sharedBufferLimit {
+		p.rbuf = payload
+	}
+	return payload, nil
 }
 
 func unexpectedEOF(err error) error {

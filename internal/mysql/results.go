@@ -137,7 +137,7 @@ func (c *Conn) ForwardResult(b *ClientConn, adjust func(status uint16) uint16) (
 	if adjust == nil {
 		adjust = func(s uint16) uint16 { return s }
 	}
-	first, err := b.readPacket()
+	first, err := b.readPacketShared()
 	if err != nil {
 		return 0, err
 	}
@@ -174,7 +174,7 @@ func (c *Conn) ForwardResult(b *ClientConn, adjust func(status uint16) uint16) (
 	convert := c.binaryRows != b.BinaryRows()
 	var cols []*ColumnDef
 	for i := uint64(0); i < count; i++ {
-		p, err := b.readPacket()
+		p, err := b.readPacketShared()
 		if err != nil {
 			return 0, err
 		}
@@ -190,7 +190,7 @@ func (c *Conn) ForwardResult(b *ClientConn, adjust func(status uint16) uint16) (
 		}
 	}
 	if !b.DeprecateEOF() {
-		p, err := b.readPacket()
+		p, err := b.readPacketShared()
 		if err != nil {
 			return 0, err
 		}
@@ -204,7 +204,7 @@ func (c *Conn) ForwardResult(b *ClientConn, adjust func(status uint16) uint16) (
 		}
 	}
 	for {
-		p, err := b.readPacket()
+		p, err := b.readPacketShared()
 		if err != nil {
 			return 0, err
 		}
