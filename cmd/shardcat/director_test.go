@@ -78,7 +78,7 @@ func TestDirectorUsageErrors(t *testing.T) {
 
 func TestDirectorConfigID(t *testing.T) {
 	conf := filepath.Join(t.TempDir(), "k.conf")
-	text := "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n @lb1 state MASTER\n @^lb1 priority 50\n}\n"
+	text := "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n priority 100\n @lb1 state MASTER\n @^lb1 priority 50\n}\n"
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package keepalivedconf
 
 import (
-	"math"
 	"net/netip"
 	"time"
 )
@@ -68,58 +67,7 @@ func (p *parser) finishInstance(in *VRRPInstance) {
 		in.DownTimerAdverts = g.VRRPDownTimerAdverts
 	}
 
-	// Address family: keepalived runs IPv6 instances as VRRPv3 only, and one
-	// instance advertises addresses of a single family.
-	ipv6 := false
-	for i, vip := range in.VirtualIPs {
-		is6 := vip.Prefix.Addr().Is6()
-		if i == 0 {
-			ipv6 = is6
-		} else if is6 != ipv6 {
-			p.rep.errorf(vip.Pos, "virtual_ipaddress %s: an instance advertises one address family; put addresses of the other family in virtual_ipaddress_excluded", vip.Prefix)
-		}
-	}
-	if !set["version"] {
-		in.Version = g.VRRPVersion
-	}
-	if ipv6 && in.Version == 2 {
-		if set["version"] {
-			p.rep.warnf(in.Pos, "vrrp_instance %s: IPv6 needs VRRP version 3; keepalived uses version 3", in.Name)
-		}
-		in.Version = 3
-	}
-
-	// advert_int: VRRPv2 carries whole seconds, VRRPv3 centiseconds up to 40.95 s.
-	switch {
-	case in.Version == 2 && in.AdvertInt%time.Second != 0:
-		rounded := time.Duration(math.Max(1, math.Round(in.AdvertInt.Seconds()))) * time.Second
-		p.rep.warnf(in.Pos, "vrrp_instance %s: advert_int %ss is not a whole number of seconds, which VRRPv2 needs; rounded to %ss (or use `version 3`)",
-			in.Name, secs(in.AdvertInt), secs(rounded))
-		in.AdvertInt = rounded
-	case in.Version == 3 && in.AdvertInt > 4095*10*time.Millisecond:
-		p.rep.errorf(in.Pos, "vrrp_instance %s: advert_int %ss is too long for VRRPv3, expected 0.01..40.95 seconds", in.Name, secs(in.AdvertInt))
-	}
-
-	strict := g.VRRPStrict || in.StrictMode
-	if !set["accept"] {
-		in.Accept = !strict || in.Priority == 255
-	}
-	if in.Authentication != nil && in.Version == 3 {
-		p.rep.warnf(in.Pos, "vrrp_instance %s: VRRPv3 has no authentication: authentication block ignored", in.Name)
-		in.Authentication = nil
-	}
-	if strict {
-		if in.Authentication != nil {
-			p.rep.warnf(in.Pos, "vrrp_instance %s: vrrp_strict forbids authentication: ignored", in.Name)
-			in.Authentication = nil
-		}
-		if len(in.UnicastPeers) > 0 {
-			p.rep.errorf(in.Pos, "vrrp_instance %s: vrrp_strict forbids unicast_peer (strict VRRP is multicast only)", in.Name)
-		}
-		if len(in.VirtualIPs) == 0 {
-			p.rep.errorf(in.Pos, "vrrp_instance %s: vrrp_strict needs at least one virtual_ipaddress", in.Name)
-		}
-	}
+	p.completeInstance(in, set)
 
 	// track_script names must exist; keepalived ignores the others.
 	kept := in.TrackScripts[:0]
@@ -131,6 +79,144 @@ func (p *parser) finishInstance(in *VRRPInstance) {
 		kept = append(kept, t)
 	}
 	in.TrackScripts = kept
+}
+
+// mtu is the link MTU assumed when checking how many addresses fit in an
+// advert; keepalived reads the interface's, which is unknown here.
+const mtu = 1500
+
+// completeInstance applies keepalived's checks and corrections to an
+// instance, in keepalived's order (vrrp_complete_instance).
+func (p *parser) completeInstance(in *VRRPInstance, set map[string]bool) {
+	g := &p.cfg.Global
+	strict := g.VRRPStrict || in.StrictMode
+	name := "vrrp_instance " + in.Name
+
+	// Address family: one per instance; IPv6 defaults to VRRPv3.
+	ipv6 := false
+	for i, vip := range in.VirtualIPs {
+		is6 := vip.Prefix.Addr().Is6()
+		if i == 0 {
+			ipv6 = is6
+		} else if is6 != ipv6 {
+			p.rep.errorf(vip.Pos, "virtual_ipaddress %s: an instance advertises one address family; put addresses of the other family in virtual_ipaddress_excluded", vip.Prefix)
+		}
+	}
+	switch {
+	case ipv6 && set["version"] && in.Version == 2 && strict:
+		p.rep.warnf(in.Pos, "%s: vrrp_strict: IPv6 cannot use VRRP version 2: version 3 used", name)
+		in.Version = 3
+	case ipv6 && !set["version"]:
+		in.Version = 3
+	case !set["version"]:
+		in.Version = g.VRRPVersion
+	}
+	if len(in.VirtualIPs) == 0 && (in.Version == 3 || strict) {
+		p.rep.errorf(in.Pos, "%s: no virtual_ipaddress; VRRPv3 and vrrp_strict need at least one", name)
+	}
+
+	// Priority and state default from each other; 255 is the address owner.
+	if !set["priority"] && in.State == StateMaster {
+		in.Priority = 255
+	}
+	owner := in.Priority == 255
+	if !set["state"] && owner {
+		in.State = StateMaster
+	} else if strict && (in.State == StateMaster) != owner {
+		p.rep.warnf(in.Pos, "%s: vrrp_strict: state MASTER must go with priority 255 (address owner) and only with it: state set to %s",
+			name, map[bool]State{true: StateMaster, false: StateBackup}[owner])
+		in.State = map[bool]State{true: StateMaster, false: StateBackup}[owner]
+	}
+
+	if a := in.Authentication; a != nil {
+		switch {
+		case strict:
+			p.rep.warnf(in.Pos, "%s: vrrp_strict forbids authentication: ignored", name)
+			in.Authentication = nil
+		case in.Version == 3:
+			p.rep.warnf(in.Pos, "%s: VRRPv3 has no authentication: authentication block ignored", name)
+			in.Authentication = nil
+		case a.Password == "":
+			p.rep.warnf(in.Pos, "%s: authentication without auth_pass: ignored", name)
+			in.Authentication = nil
+		case ipv6 && a.Type == "AH":
+			p.rep.warnf(in.Pos, "%s: AH authentication cannot be used with IPv6: ignored", name)
+			in.Authentication = nil
+		case a.Type == "AH" && in.State == StateMaster && !owner:
+			p.rep.warnf(in.Pos, "%s: AH authentication needs an advert before taking over: state set to BACKUP", name)
+			in.State = StateBackup
+		}
+	}
+	if strict && len(in.UnicastPeers) > 0 {
+		p.rep.errorf(in.Pos, "%s: vrrp_strict forbids unicast_peer (strict VRRP is multicast only)", name)
+	}
+	if ipv6 && len(in.UnicastPeers) == 0 && len(in.VirtualIPs) > 0 && !in.VirtualIPs[0].Prefix.Addr().IsLinkLocalUnicast() {
+		p.rep.warnf(in.VirtualIPs[0].Pos, "%s: the first IPv6 virtual_ipaddress must be link-local (fe80::/10) for multicast VRRPv3", name)
+	}
+
+	// An advert carries at most 255 addresses, and no more than fit in one
+	// packet; keepalived moves the rest to the excluded addresses.
+	header := 14 + 20 + 8 // Ethernet, IPv4, VRRP
+	addrLen := 4
+	if ipv6 {
+		header, addrLen = 14+40+8, 16
+	} else if in.Version == 2 {
+		header += 8 // authentication data
+	}
+	if maxAddrs := min((mtu-header)/addrLen, 255); len(in.VirtualIPs) > maxAddrs {
+		p.rep.warnf(in.VirtualIPs[maxAddrs].Pos, "%s: %d virtual addresses do not fit in one advert (at most %d): the rest are moved to virtual_ipaddress_excluded",
+			name, len(in.VirtualIPs), maxAddrs)
+		in.ExcludedVirtualIPs = append(in.VirtualIPs[maxAddrs:len(in.VirtualIPs):len(in.VirtualIPs)], in.ExcludedVirtualIPs...)
+		in.VirtualIPs = in.VirtualIPs[:maxAddrs]
+	}
+
+	// Preemption.
+	if owner && in.NoPreempt {
+		p.rep.warnf(in.Pos, "%s: nopreempt does not work with priority 255 (address owner): cleared", name)
+		in.NoPreempt = false
+	}
+	if in.State == StateMaster {
+		if in.NoPreempt {
+			p.rep.warnf(in.Pos, "%s: nopreempt does not work with `state MASTER`: cleared (use state BACKUP on every peer)", name)
+			in.NoPreempt = false
+		}
+		if in.PreemptDelay > 0 {
+			p.rep.warnf(in.Pos, "%s: preempt_delay does not work with `state MASTER`: cleared", name)
+			in.PreemptDelay = 0
+		}
+	}
+	if in.PreemptDelay > 0 && (strict || in.NoPreempt) {
+		p.rep.warnf(in.Pos, "%s: preempt_delay has no effect with vrrp_strict or nopreempt: cleared", name)
+		in.PreemptDelay = 0
+	}
+
+	if !set["accept"] {
+		in.Accept = !strict || owner
+	} else if in.Accept && strict && !owner && in.Version == 2 {
+		p.rep.warnf(in.Pos, "%s: accept mode with VRRPv2 under vrrp_strict does not comply with RFC 3768: cleared", name)
+		in.Accept = false
+	}
+
+	// advert_int: VRRPv2 carries whole seconds below 256, VRRPv3
+	// centiseconds below 40.96 s; keepalived rounds or clamps.
+	if in.Version == 2 {
+		if in.AdvertInt%time.Second != 0 {
+			rounded := max(time.Second, (in.AdvertInt + time.Second/2).Truncate(time.Second))
+			p.rep.warnf(in.Pos, "%s: advert_int %ss is not a whole number of seconds, which VRRPv2 needs: rounded to %ss (or use `version 3`)",
+				name, secs(in.AdvertInt), secs(rounded))
+			in.AdvertInt = rounded
+		}
+	} else {
+		const centi = 10 * time.Millisecond
+		if in.AdvertInt > 4095*centi {
+			p.rep.warnf(in.Pos, "%s: advert_int %ss is too long for VRRPv3 (at most 40.95): set to 40.95s", name, secs(in.AdvertInt))
+			in.AdvertInt = 4095 * centi
+		} else if in.AdvertInt%centi != 0 {
+			rounded := max(centi, (in.AdvertInt + centi/2).Truncate(centi))
+			p.rep.warnf(in.Pos, "%s: advert_int %ss is not a multiple of 10ms, which VRRPv3 needs: rounded to %ss", name, secs(in.AdvertInt), secs(rounded))
+			in.AdvertInt = rounded
+		}
+	}
 }
 
 // checkVRIDs reports two instances with the same virtual_router_id on the

@@ -190,13 +190,14 @@ func (p *parser) vrrpInstance(s stmt) *block {
 	}
 	b := &block{name: "vrrp_instance " + name, keywords: map[string]keyword{
 		"state": {line: func(s stmt) {
+			set["state"] = true
 			if v, ok := p.oneOf(s, 0, string(StateMaster), string(StateBackup)); ok {
 				in.State = State(v)
 			}
 		}},
 		"interface":         {line: p.setString(&in.Interface)},
 		"virtual_router_id": {line: p.setInt(&in.VirtualRouterID, 1, 255)},
-		"priority":          {line: p.setInt(&in.Priority, 1, 255)},
+		"priority":          {line: mark("priority", p.setInt(&in.Priority, 1, 255))},
 		"advert_int":        {line: p.setDuration(&in.AdvertInt, 10*time.Millisecond, 255*time.Second)},
 		"version":           {line: mark("version", p.setInt(&in.Version, 2, 3))},
 		"nopreempt":         {line: p.setFlag(&in.NoPreempt)},
@@ -435,33 +436,12 @@ func (p *parser) syncGroup(s stmt) *block {
 	}}
 }
 
-// checkInstance reports what keepalived would refuse or change about one
-// instance once its block is read.
+// checkInstance reports missing required settings once the block is read.
 func (p *parser) checkInstance(in *VRRPInstance) {
 	if in.Interface == "" {
 		p.rep.errorf(in.Pos, "vrrp_instance %s: no interface (expected `interface IFNAME`, the NIC that sends VRRP adverts)", in.Name)
 	}
 	if in.VirtualRouterID == 0 {
 		p.rep.errorf(in.Pos, "vrrp_instance %s: no virtual_router_id (expected `virtual_router_id 1..255`, the same on every peer)", in.Name)
-	}
-	if in.Priority == 255 && in.NoPreempt {
-		p.rep.warnf(in.Pos, "vrrp_instance %s: nopreempt does not work with priority 255 (address owner): cleared", in.Name)
-		in.NoPreempt = false
-	}
-	if in.Priority == 255 {
-		// keepalived starts an address owner as MASTER whatever its state says.
-		in.State = StateMaster
-	}
-	if in.State == StateMaster && in.NoPreempt {
-		p.rep.warnf(in.Pos, "vrrp_instance %s: nopreempt does not work with `state MASTER`: cleared (use state BACKUP on every peer)", in.Name)
-		in.NoPreempt = false
-	}
-	if in.State == StateMaster && in.PreemptDelay > 0 {
-		p.rep.warnf(in.Pos, "vrrp_instance %s: preempt_delay does not work with `state MASTER`: cleared", in.Name)
-		in.PreemptDelay = 0
-	}
-	if in.NoPreempt && in.PreemptDelay > 0 {
-		p.rep.warnf(in.Pos, "vrrp_instance %s: preempt_delay has no effect with nopreempt: cleared", in.Name)
-		in.PreemptDelay = 0
 	}
 }
