@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 )
 
 // Conn is one client connection on the server side. Handler methods get it
@@ -123,8 +124,12 @@ func (c *Conn) setStatus(flag uint16, on bool) {
 	}
 }
 
-// Close ends the connection (the command loop stops on its next read).
-func (c *Conn) Close() error { return c.pc.Close() }
+// Close ends the connection (the command loop stops on its next read). It
+// may be called from any goroutine, e.g. to KILL a session.
+func (c *Conn) Close() error {
+	c.cancel()
+	return c.nc.Close()
+}
 
 // handshake runs greeting, optional TLS upgrade, authentication and the
 // final OK or ERR.
@@ -299,6 +304,9 @@ func (c *Conn) exchangeAuth(user, plugin string, response []byte) (*AuthRequest,
 func (c *Conn) serve() {
 	for {
 		c.pc.ResetSequence()
+		if t := c.srv.IdleTimeout; t > 0 {
+			c.nc.SetReadDeadline(time.Now().Add(t))
+		}
 		payload, err := c.pc.ReadPacket()
 		if err != nil {
 			if errors.Is(err, ErrPacketTooLarge) {
@@ -407,10 +415,8 @@ func (c *Conn) dispatch(payload []byte) bool {
 func (c *Conn) finish(cmd byte, err error) bool {
 	switch {
 	case err != nil && c.resp != respDone:
-		if isClosedError(err) && c.resp == respNone {
-			// The client side of the connection is gone.
-			return false
-		}
+		// Even an EOF from a backend is reported to the client; a dead
+		// client shows up as a failed write here.
 		if werr := c.WriteError(err); werr != nil {
 			return false
 		}

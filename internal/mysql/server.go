@@ -103,6 +103,9 @@ type Server struct {
 	MaxPacketSize int
 	// HandshakeTimeout bounds the login exchange (default 10 s).
 	HandshakeTimeout time.Duration
+	// IdleTimeout closes a connection silent for this long between
+	// commands (MySQL's wait_timeout; 0: never).
+	IdleTimeout time.Duration
 	// MaxConnections refuses clients beyond this many with ER_CON_COUNT
 	// (0: unlimited).
 	MaxConnections int
@@ -246,6 +249,20 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	s.wg.Wait()
 	return nil
+}
+
+// CloseConnection closes the connection with the given id (for KILL) and
+// reports whether it existed.
+func (s *Server) CloseConnection(id uint32) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if c.id == id {
+			c.Close()
+			return true
+		}
+	}
+	return false
 }
 
 // ConnectionCount is the number of clients currently connected.

@@ -77,3 +77,32 @@ func TestServerMaxConnectionsAndClose(t *testing.T) {
 		t.Errorf("ConnectionClosed called %d times, want 1", h.closed)
 	}
 }
+
+func TestServerIdleTimeoutAndKill(t *testing.T) {
+	addr, srv, _ := startServer(t, func(s *Server) { s.IdleTimeout = 200 * time.Millisecond })
+	idle, err := Dial(t.Context(), addr, "app", "secret", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	time.Sleep(400 * time.Millisecond)
+	idle.SetDeadline(time.Now().Add(5 * time.Second))
+	if err := idle.Ping(); err == nil {
+		t.Error("idle connection still open after IdleTimeout")
+	}
+	victim, err := Dial(t.Context(), addr, "app", "secret", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer victim.Close()
+	if !srv.CloseConnection(victim.ConnectionID()) {
+		t.Fatal("CloseConnection did not find the connection")
+	}
+	victim.SetDeadline(time.Now().Add(5 * time.Second))
+	if err := victim.Ping(); err == nil || !victim.IsBroken() {
+		t.Errorf("killed connection: ping = %v, broken = %v", err, victim.IsBroken())
+	}
+	if srv.CloseConnection(999999) {
+		t.Error("CloseConnection found a connection that does not exist")
+	}
+}

@@ -48,7 +48,7 @@ func TestServerMalformedCommands(t *testing.T) {
 		"set option unknown":       {ComSetOption, 9, 0},
 		"change user garbage":      {ComChangeUser, 'x'},
 		"unknown command":          {0x7f, 1, 2, 3},
-		"field list no terminator": {ComFieldList, 't'},
+		"field list no terminator": {ComFieldList, 'z'},
 		"long data unknown stmt":   {ComStmtSendLongData, 1, 2},
 	}
 	for name, payload := range cases {
