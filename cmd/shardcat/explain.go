@@ -197,6 +197,9 @@ func planNote(p *router.Plan) string {
 		if m.Distinct || m.UnionDistinct {
 			parts = append(parts, "distinct")
 		}
+		if m.Having != "" {
+			parts = append(parts, "having "+m.Having)
+		}
 		if len(m.OrderBy) > 0 {
 			parts = append(parts, "order by")
 		}

@@ -23,6 +23,8 @@ type block struct {
 	// innerOns narrow like WHERE; outerOns only link tables (an outer join's
 	// ON does not restrict the rows of its preserved side).
 	innerOns, outerOns []ast.ExprNode
+	// usings are joins with USING (columns): equalities between the sides.
+	usings []*ast.Join
 }
 
 // tableRef is one table occurrence in a statement.
@@ -142,6 +144,9 @@ func (c *collector) Enter(n ast.Node) (ast.Node, bool) {
 	case *ast.DeleteStmt:
 		c.push(x, x.Where)
 	case *ast.Join:
+		if len(x.Using) > 0 {
+			c.top().usings = append(c.top().usings, x)
+		}
 		if x.On != nil {
 			b := c.top()
 			if x.Tp == ast.CrossJoin {

@@ -126,6 +126,25 @@ func groups(refs []*tableRef) [][]*tableRef {
 			}
 		}
 	}
+	byName := map[*ast.TableName]*tableRef{}
+	for _, ref := range refs {
+		byName[ref.tn] = ref
+	}
+	for _, b := range blocks {
+		for _, j := range b.usings {
+			left, right := sideRefs(j.Left, b, byName), sideRefs(j.Right, b, byName)
+			for _, col := range j.Using {
+				name := strings.ToUpper(col.Name.O)
+				for _, l := range left {
+					for _, r := range right {
+						if colocated(l, name, r, name) {
+							parent[find(l)] = find(r)
+						}
+					}
+				}
+			}
+		}
+	}
 	var out [][]*tableRef
 	index := map[*tableRef]int{}
 	for _, ref := range refs {
@@ -251,3 +270,30 @@ func schemaNodes(s *mycatconf.Schema) []string {
 	}
 	return nodes
 }
+
+// sideRefs lists the table occurrences of one side of a join in block b.
+func sideRefs(n ast.Node, b *block, byName map[*ast.TableName]*tableRef) []*tableRef {
+	if n == nil {
+		return nil
+	}
+	f := &tableNameFinder{}
+	n.Accept(f)
+	var out []*tableRef
+	for _, tn := range f.names {
+		if ref := byName[tn]; ref != nil && ref.block == b {
+			out = append(out, ref)
+		}
+	}
+	return out
+}
+
+type tableNameFinder struct{ names []*ast.TableName }
+
+func (f *tableNameFinder) Enter(n ast.Node) (ast.Node, bool) {
+	if tn, ok := n.(*ast.TableName); ok {
+		f.names = append(f.names, tn)
+	}
+	return n, false
+}
+
+func (f *tableNameFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }

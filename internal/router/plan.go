@@ -75,6 +75,10 @@ type Plan struct {
 	Lookup *Lookup `json:"lookup,omitempty"`
 	// Inner is the plan of the statement under EXPLAIN.
 	Inner *Plan `json:"inner,omitempty"`
+	// SessionFuncs lists the session-dependent functions and variables of a
+	// table-less SELECT (DATABASE, LAST_INSERT_ID, @@IDENTITY ...): a data
+	// node would answer them for its own connection, so the proxy must.
+	SessionFuncs []string `json:"sessionFuncs,omitempty"`
 	// Tables lists the logical tables the statement uses (upper-case), for
 	// privilege checks.
 	Tables []string `json:"tables,omitempty"`
@@ -97,8 +101,10 @@ type Merge struct {
 	Aggregates []Aggregate `json:"aggregates,omitempty"`
 	// Distinct: SELECT DISTINCT, duplicates across nodes must be removed.
 	Distinct bool `json:"distinct,omitempty"`
-	// Having: a HAVING clause is present (sent to the nodes as written).
-	Having bool `json:"having,omitempty"`
+	// Having is the HAVING condition, removed from the nodes' SQL (a group's
+	// rows may be spread over several nodes): the proxy applies it after
+	// merging the groups, or refuses the statement.
+	Having string `json:"having,omitempty"`
 	// Union: the statement is a UNION/EXCEPT/INTERSECT; UnionDistinct is set
 	// when rows must be de-duplicated across nodes.
 	Union         bool `json:"union,omitempty"`

@@ -59,6 +59,13 @@ func (r *Router) planSelect(cur *mycatconf.Schema, original string, stmt ast.Stm
 			}
 		}
 	}
+	if sel, ok := stmt.(*ast.SelectStmt); ok && multi && sel.Having != nil {
+		sel.Having = nil // merge.Having carries it
+		rewritten = true
+	}
+	if len(c.refs) == 0 {
+		plan.SessionFuncs = sessionFuncs(stmt)
+	}
 	if multi {
 		changed, err := pushLimit(stmt, merge)
 		if err != nil {
@@ -400,7 +407,13 @@ func describeMerge(stmt ast.StmtNode) (*Merge, error) {
 	}
 	if !m.Union {
 		m.Distinct = sel.Distinct
-		m.Having = sel.Having != nil
+		if sel.Having != nil {
+			text, err := restore(sel.Having.Expr)
+			if err != nil {
+				return nil, err
+			}
+			m.Having = text
+		}
 		if sel.GroupBy != nil {
 			for _, item := range sel.GroupBy.Items {
 				col, err := keyColumn(item.Expr, fields, m.WildcardSelect)
@@ -474,4 +487,43 @@ func keyColumn(e ast.ExprNode, fields []*ast.SelectField, afterWildcard bool) (C
 		}
 	}
 	return col, nil
+}
+
+// sessionFuncNames are functions whose value belongs to the client's
+// session, not to a backend connection.
+var sessionFuncNames = map[string]bool{
+	"database": true, "schema": true, "last_insert_id": true, "connection_id": true,
+	"user": true, "current_user": true, "session_user": true, "system_user": true,
+	"found_rows": true, "row_count": true,
+}
+
+type sessionFuncFinder struct{ names []string }
+
+func (f *sessionFuncFinder) Enter(n ast.Node) (ast.Node, bool) {
+	switch x := n.(type) {
+	case *ast.FuncCallExpr:
+		if sessionFuncNames[x.FnName.L] {
+			f.add(strings.ToUpper(x.FnName.L))
+		}
+	case *ast.VariableExpr:
+		name := strings.ToLower(x.Name)
+		if x.IsSystem && (name == "identity" || name == "last_insert_id") {
+			f.add("@@" + strings.ToUpper(name))
+		}
+	}
+	return n, false
+}
+
+func (f *sessionFuncFinder) add(name string) {
+	if !slices.Contains(f.names, name) {
+		f.names = append(f.names, name)
+	}
+}
+
+func (f *sessionFuncFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+func sessionFuncs(stmt ast.StmtNode) []string {
+	f := &sessionFuncFinder{}
+	stmt.Accept(f)
+	return f.names
 }
