@@ -81,9 +81,14 @@ if ((failed > 0)); then
 	echo "failing tests ($mode):"
 	grep '^--- FAIL' "$log" | sed 's/^--- FAIL: /  /'
 	echo "failure messages (up to 3 per test):"
-	# go test -v prints a test's messages indented under its --- FAIL line.
-	awk '/^--- FAIL/ {p=1; n=0; name=$3; next} /^[^ \t]/ {p=0}
-		p && /_test\.go:[0-9]+:/ && n < 3 {sub(/^[ \t]+/, ""); print "  " name " " $0; n++}' "$log"
+	# go test -v streams a test's messages after its === RUN/CONT/NAME line
+	# and before its --- FAIL line; parallel tests interleave, so collect
+	# the messages per top-level test.
+	awk '
+		/^=== (RUN|CONT|NAME|PAUSE)/ {cur=$3; sub(/\/.*/, "", cur); next}
+		/_test\.go:[0-9]+:/ && cur != "" {line=$0; sub(/^[ \t]+/, "", line); if (cnt[cur]++ < 3) msg[cur]=msg[cur] "    " line "\n"; next}
+		/^--- FAIL/ {printf "  %s\n%s", $3, msg[$3]}
+	' "$log"
 fi
 if ((skipped > 0)); then
 	echo "skipped tests ($mode):"
