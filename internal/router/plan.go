@@ -113,6 +113,10 @@ type Merge struct {
 	// the nodes received LIMIT Offset+Limit.
 	Limit  int64 `json:"limit"`
 	Offset int64 `json:"offset,omitempty"`
+	// HiddenColumns is how many columns the router appended to the select
+	// list for the merge (COUNTs for AVG); the proxy drops that many trailing
+	// columns before answering.
+	HiddenColumns int `json:"hiddenColumns,omitempty"`
 	// WildcardSelect: the select list contains *, so positions of columns
 	// after it are unknown (-1) and the proxy must resolve names.
 	WildcardSelect bool `json:"wildcardSelect,omitempty"`
@@ -136,6 +140,10 @@ type Aggregate struct {
 	Position int    `json:"position"`
 	Func     string `json:"func"` // COUNT, SUM, MIN, MAX, AVG, or another aggregate's name
 	Distinct bool   `json:"distinct,omitempty"`
+	// CountPosition is set for a rewritten AVG: the nodes return SUM(x) at
+	// Position and COUNT(x) at CountPosition; the average is the sum of the
+	// sums divided by the sum of the counts.
+	CountPosition int `json:"countPosition,omitempty"`
 }
 
 // AutoIncrement: an INSERT into an autoIncrement table without its primary

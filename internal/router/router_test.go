@@ -75,6 +75,7 @@ func TestRoutingRules(t *testing.T) {
 		{"ER join everywhere", "TESTDB", "SELECT * FROM customer c JOIN orders o ON c.id = o.customer_id", []string{"dn1", "dn2", "dn3"}},
 		{"same rule join on shard columns", "TESTDB", "SELECT * FROM customer c JOIN travelrecord t ON t.id = c.id AND t.id = 9", []string{"dn1"}},
 		{"global join narrowed", "TESTDB", "SELECT * FROM travelrecord t JOIN company c ON c.id = t.cid WHERE t.id = 1", []string{"dn2"}},
+		{"JOIN USING shard column", "TESTDB", "SELECT * FROM customer JOIN travelrecord USING (id) WHERE travelrecord.id = 3", []string{"dn1"}},
 		{"two tables on one node", "TESTDB", "SELECT * FROM goods g, travelrecord t WHERE t.id = 4", []string{"dn2"}},
 		{"UNION ALL same nodes", "TESTDB", "SELECT id FROM travelrecord UNION ALL SELECT id FROM customer", []string{"dn1", "dn2", "dn3"}},
 		{"insert single row", "TESTDB", "INSERT INTO travelrecord (id, fee) VALUES (5, 1)", []string{"dn3"}},
@@ -205,9 +206,13 @@ func TestMergeDescription(t *testing.T) {
 	if !strings.HasSuffix(p.Routes[0].SQL, "LIMIT 30") {
 		t.Errorf("nodes must get LIMIT offset+count: %s", p.Routes[0].SQL)
 	}
-	wantAgg := []Aggregate{{Position: 1, Func: "COUNT"}, {Position: 2, Func: "SUM"}, {Position: 3, Func: "AVG"}}
-	if !slices.Equal(m.Aggregates, wantAgg) {
-		t.Errorf("aggregates %+v", m.Aggregates)
+	wantAgg := []Aggregate{{Position: 1, Func: "COUNT"}, {Position: 2, Func: "SUM"}, {Position: 3, Func: "AVG", CountPosition: 4}}
+	if !slices.Equal(m.Aggregates, wantAgg) || m.HiddenColumns != 1 {
+		t.Errorf("aggregates %+v, hidden %d", m.Aggregates, m.HiddenColumns)
+	}
+	// AVG is computed from per-node sums and counts.
+	if !strings.Contains(p.Routes[0].SQL, "SUM(`x`) AS `AVG(x)`,COUNT(`x`) FROM") {
+		t.Errorf("AVG not split into SUM and COUNT: %s", p.Routes[0].SQL)
 	}
 	if len(m.GroupBy) != 1 || m.GroupBy[0].Position != 0 {
 		t.Errorf("group by %+v", m.GroupBy)
@@ -218,6 +223,18 @@ func TestMergeDescription(t *testing.T) {
 	// Column names stay what the client asked for although the SQL is rewritten.
 	if !strings.Contains(p.Routes[0].SQL, "AS `COUNT(*)`") {
 		t.Errorf("COUNT(*) lost its column name: %s", p.Routes[0].SQL)
+	}
+	p = mustRoute(t, r, "TESTDB", "SELECT fee, SUM(days) FROM travelrecord GROUP BY fee HAVING SUM(days) > 2")
+	if p.Merge == nil || p.Merge.Having != "SUM(`days`) > 2" || strings.Contains(p.Routes[0].SQL, "HAVING") {
+		t.Errorf("HAVING must move from the nodes to the merge: %+v %s", p.Merge, p.Routes[0].SQL)
+	}
+	p = mustRoute(t, r, "TESTDB", "SELECT fee FROM travelrecord WHERE id = 1 GROUP BY fee HAVING COUNT(*) > 2")
+	if p.Merge != nil || !strings.Contains(p.Routes[0].SQL, "HAVING") {
+		t.Errorf("single node keeps HAVING: %+v", p)
+	}
+	p = mustRoute(t, r, "TESTDB", "SELECT DATABASE(), @@last_insert_id")
+	if !slices.Equal(p.SessionFuncs, []string{"DATABASE", "@@LAST_INSERT_ID"}) {
+		t.Errorf("session functions %v", p.SessionFuncs)
 	}
 	p = mustRoute(t, r, "TESTDB", "SELECT DISTINCT fee FROM travelrecord WHERE id IN (1, 2)")
 	if p.Merge == nil || !p.Merge.Distinct {

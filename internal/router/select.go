@@ -49,6 +49,9 @@ func (r *Router) planSelect(cur *mycatconf.Schema, original string, stmt ast.Stm
 		if merge, err = describeMerge(stmt); err != nil {
 			return nil, err
 		}
+		if splitAverages(stmt, merge) {
+			rewritten = true
+		}
 	}
 	if sel, ok := stmt.(*ast.SelectStmt); ok {
 		if n, add := needAddLimit(schema, c, sel); add {
@@ -526,4 +529,37 @@ func sessionFuncs(stmt ast.StmtNode) []string {
 	f := &sessionFuncFinder{}
 	stmt.Accept(f)
 	return f.names
+}
+
+// splitAverages rewrites each AVG(x) of a multi-node SELECT into SUM(x),
+// keeping the column's name, plus a trailing COUNT(x) column, because an
+// average of per-node averages is wrong (Mycat does the same).
+func splitAverages(stmt ast.StmtNode, m *Merge) bool {
+	sel, ok := stmt.(*ast.SelectStmt)
+	if !ok || m.WildcardSelect || sel.Fields == nil {
+		return false
+	}
+	changed := false
+	for i := range m.Aggregates {
+		a := &m.Aggregates[i]
+		if a.Func != "AVG" || a.Distinct || a.Position < 0 {
+			continue
+		}
+		f := sel.Fields.Fields[a.Position]
+		avg := f.Expr.(*ast.AggregateFuncExpr)
+		if f.AsName.O == "" {
+			name := strings.TrimSpace(f.OriginalText())
+			if name == "" || len(name) > 256 {
+				continue
+			}
+			f.AsName = ast.NewCIStr(name)
+		}
+		f.Expr = &ast.AggregateFuncExpr{F: "sum", Args: avg.Args}
+		count := &ast.SelectField{Expr: &ast.AggregateFuncExpr{F: "count", Args: avg.Args}}
+		sel.Fields.Fields = append(sel.Fields.Fields, count)
+		a.CountPosition = len(sel.Fields.Fields) - 1
+		m.HiddenColumns++
+		changed = true
+	}
+	return changed
 }
