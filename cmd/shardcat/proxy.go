@@ -28,7 +28,7 @@ func runProxy(ctx context.Context, args []string, s stdio) int {
 		return 2
 	}
 	if *check {
-		cfg, findings, err := mycatconf.Load(*conf)
+		cfg, findings, err := mycatconf.LoadWith(*conf, mycatconf.Options{ReadOnly: true})
 		mycatconf.FormatCheck(s.out, cfg, findings)
 		if err != nil {
 			fmt.Fprintf(s.err, "shardcat proxy: %s: %v\n", *conf, err)

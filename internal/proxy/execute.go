@@ -23,12 +23,24 @@ import (
 // the proxy owns (a backend would answer with its own).
 var localSelect = regexp.MustCompile(`(?is)^\s*select\s+(database\(\)|schema\(\)|last_insert_id\(\)|@@identity|@@last_insert_id|connection_id\(\)|user\(\)|current_user\(\)|current_user|session_user\(\)|system_user\(\))(\s+as\s+(` + "`[^`]+`" + `|\w+)|\s+(` + "`[^`]+`" + `|\w+))?\s*$`)
 
+// routineStatement matches statements about stored routines.
+var routineStatement = regexp.MustCompile(`(?is)^\s*((create\s+(or\s+replace\s+)?(definer\s*=\s*\S+\s+)?(aggregate\s+)?|drop\s+|alter\s+)(procedure|function|trigger|event)\b|call\b)`)
+
 // execute runs one statement; more is true when another statement of the
 // same COM_QUERY follows (the result then carries MORE_RESULTS_EXISTS).
 func (s *session) execute(ctx context.Context, sql string, more bool) error {
 	s.p.stats.queries.Add(1)
 	if m := localSelect.FindStringSubmatch(sql); m != nil {
 		return s.answerLocal(m, more)
+	}
+	if routineStatement.MatchString(sql) {
+		// Stored routines are not sharded: they live on the default node,
+		// where Mycat also sends them (the SQL parser does not read them).
+		nodeName, err := s.defaultNode(sql)
+		if err != nil {
+			return err
+		}
+		return s.forwardOne(ctx, router.Route{DataNode: nodeName, SQL: sql}, true, more)
 	}
 	t := s.topo()
 	plan, err := t.router.Route(s.schema, sql)
@@ -47,6 +59,10 @@ func (s *session) execute(ctx context.Context, sql string, more bool) error {
 			}
 		}
 		s.inTx, s.beginSQL = true, sql
+		if len(s.nextTx) > 0 {
+			s.beginSQL = strings.Join(s.nextTx, "; ") + "; " + sql
+			s.nextTx = nil
+		}
 		s.syncStatus()
 		return s.ok(more, 0, 0)
 	case router.KindCommit, router.KindRollback:
@@ -69,7 +85,13 @@ func (s *session) execute(ctx context.Context, sql string, more bool) error {
 		return mysql.NewSQLError(mysql.ERNotSupportedYet, "global sequences and ER child lookups are not supported yet (statement: %s)", abbreviate(sql))
 	}
 	if len(plan.Routes) == 0 {
-		return mysql.NewSQLError(mysql.ERNoDB, "No database selected")
+		// Statements that name no table (DO, CALL, CREATE PROCEDURE, ...)
+		// run on the schema's default node, as Mycat sends them.
+		nodeName, err := s.defaultNode(sql)
+		if err != nil {
+			return err
+		}
+		return s.forwardOne(ctx, router.Route{DataNode: nodeName, SQL: sql}, plan.Kind != router.KindSelect, more)
 	}
 	if plan.Kind == router.KindDDL || plan.Kind == router.KindTruncate {
 		// DDL commits implicitly on MySQL: do the same for held connections.
@@ -158,7 +180,34 @@ func moreFlag(more bool) uint16 {
 }
 
 func (s *session) ok(more bool, affected, lastID uint64) error {
-	return s.conn.WriteOK(&mysql.OKPacket{AffectedRows: affected, LastInsertID: lastID, Status: moreFlag(more)})
+	return s.conn.WriteOK(&mysql.OKPacket{AffectedRows: affected, LastInsertID: lastID, Status: moreFlag(more) | s.statusFlags()})
+}
+
+// statusFlags are the session's own status bits beyond IN_TRANS/AUTOCOMMIT.
+func (s *session) statusFlags() uint16 {
+	if s.noBackslashEscapes() {
+		return mysql.ServerStatusNoBackslashEscapes
+	}
+	return 0
+}
+
+func (s *session) noBackslashEscapes() bool {
+	return strings.Contains(strings.ToUpper(s.vars.vars["sql_mode"]), "NO_BACKSLASH_ESCAPES")
+}
+
+// rowsMatched reads "Rows matched: N" from an UPDATE's OK info, which is what
+// a client that asked for CLIENT_FOUND_ROWS expects as the affected count.
+var rowsMatched = regexp.MustCompile(`Rows matched: (\d+)`)
+
+func (s *session) affectedRows(ok *mysql.OKPacket) uint64 {
+	if s.conn.Capabilities()&mysql.ClientFoundRows != 0 {
+		if m := rowsMatched.FindStringSubmatch(ok.Info); m != nil {
+			if n, err := strconv.ParseUint(m[1], 10, 64); err == nil {
+				return n
+			}
+		}
+	}
+	return ok.AffectedRows
 }
 
 // forwardOne runs a statement on one node and streams the result to the
@@ -217,6 +266,7 @@ func (s *session) forwardResult(bc *backend.Conn, more bool) (backendMore bool, 
 			s.lastID = h.OK.LastInsertID
 		}
 		ok := *h.OK
+		ok.AffectedRows = s.affectedRows(h.OK)
 		ok.Status = ok.Status&backendStatusMask | moreFlag(more || backendMore)
 		return backendMore, s.conn.WriteOK(&ok)
 	}
@@ -387,7 +437,7 @@ func (s *session) executeEverywhere(ctx context.Context, plan *router.Plan, more
 		if nr.header.OK == nil {
 			return mysql.NewSQLError(mysql.ERNotSupportedYet, "statement returned rows on data node %s where none were expected", nr.route.DataNode)
 		}
-		affected += nr.header.OK.AffectedRows
+		affected += s.affectedRows(nr.header.OK)
 		if nr.header.OK.LastInsertID != 0 && lastID == 0 {
 			lastID = nr.header.OK.LastInsertID
 		}
@@ -489,7 +539,7 @@ func (s *session) mergeSelect(ctx context.Context, plan *router.Plan, more bool)
 		}
 	}
 	s.syncStatus()
-	return s.conn.WriteResultSetEnd(moreFlag(more), 0)
+	return s.conn.WriteResultSetEnd(moreFlag(more)|s.statusFlags(), 0)
 }
 
 func columnByName(cols []*mysql.ColumnDef, expr string) int {
@@ -550,6 +600,31 @@ func (s *session) doSet(sql string, more bool) error {
 		// SET PASSWORD, SET ROLE and the like are not session variables.
 		return mysql.NewSQLError(mysql.ERNotSupportedYet, "%s is not supported through the proxy", abbreviate(sql))
 	}
+	// SET TRANSACTION ... without SESSION applies to the next transaction only.
+	kept := set.Variables[:0]
+	for _, v := range set.Variables {
+		switch strings.ToLower(v.Name) {
+		case "tx_isolation_one_shot", "transaction_isolation_one_shot":
+			val, err := restore(v.Value)
+			if err != nil {
+				return err
+			}
+			s.nextTx = append(s.nextTx, "SET TRANSACTION ISOLATION LEVEL "+isolationSQL(val))
+		case "tx_read_only_one_shot", "transaction_read_only_one_shot":
+			val, err := restore(v.Value)
+			if err != nil {
+				return err
+			}
+			mode := "READ WRITE"
+			if normaliseBool(val) == "1" {
+				mode = "READ ONLY"
+			}
+			s.nextTx = append(s.nextTx, "SET TRANSACTION "+mode)
+		default:
+			kept = append(kept, v)
+		}
+	}
+	set.Variables = kept
 	wasAuto := s.vars.autocommit()
 	next := s.vars.clone()
 	if err := next.apply(set); err != nil {
@@ -632,7 +707,7 @@ func (s *session) writeTable(cols []*mysql.ColumnDef, rows []mysql.Row, more boo
 			return err
 		}
 	}
-	return s.conn.WriteResultSetEnd(moreFlag(more), 0)
+	return s.conn.WriteResultSetEnd(moreFlag(more)|s.statusFlags(), 0)
 }
 
 func textColumns(names ...string) []*mysql.ColumnDef {
@@ -686,31 +761,63 @@ func (s *session) showLocal(sql string, more bool) error {
 		return s.showTables(sc, f[1] == "FULL", more)
 	}
 	// Other table-less SHOWs (VARIABLES, STATUS, WARNINGS, ...) go to a node.
-	t := s.topo()
-	sc := cfg.Schemas[s.schema]
-	nodeName := ""
-	if sc != nil {
-		nodeName = sc.DataNode
-		if nodeName == "" {
-			for _, tb := range sc.Tables {
-				if len(tb.DataNodes) > 0 {
-					nodeName = tb.DataNodes[0]
-					break
-				}
-			}
-		}
+	if m := sslStatus.FindStringSubmatch(sql); m != nil {
+		return s.answerSSLStatus(m[1], more)
 	}
-	if nodeName == "" {
-		for n := range t.nodes {
-			if nodeName == "" || n < nodeName {
-				nodeName = n
-			}
-		}
-	}
-	if nodeName == "" {
-		return mysql.NewSQLError(mysql.ERNoDB, "No data node to answer %s", abbreviate(sql))
+	nodeName, err := s.defaultNode(sql)
+	if err != nil {
+		return err
 	}
 	return s.forwardOne(context.Background(), router.Route{DataNode: nodeName, SQL: sql}, false, more)
+}
+
+// defaultNode picks the node for a statement that names no table: the
+// schema's dataNode, else its first table's first node, else the first node.
+func (s *session) defaultNode(sql string) (string, error) {
+	t := s.topo()
+	if sc := t.cfg.Schemas[s.schema]; sc != nil {
+		if sc.DataNode != "" {
+			return sc.DataNode, nil
+		}
+		best := ""
+		for _, tb := range sc.Tables {
+			if len(tb.DataNodes) > 0 && (best == "" || tb.DataNodes[0] < best) {
+				best = tb.DataNodes[0]
+			}
+		}
+		if best != "" {
+			return best, nil
+		}
+	}
+	best := ""
+	for n := range t.nodes {
+		if best == "" || n < best {
+			best = n
+		}
+	}
+	if best == "" {
+		return "", mysql.NewSQLError(mysql.ERNoDB, "No data node to run %s", abbreviate(sql))
+	}
+	return best, nil
+}
+
+// sslStatus matches SHOW STATUS LIKE 'Ssl_...': the client's TLS session is
+// the proxy's, not a backend's.
+var sslStatus = regexp.MustCompile(`(?i)^\s*show\s+(?:session\s+)?status\s+like\s+'(ssl_[a-z_]+)'\s*$`)
+
+func (s *session) answerSSLStatus(name string, more bool) error {
+	var rows []mysql.Row
+	val := ""
+	switch strings.ToLower(name) {
+	case "ssl_cipher":
+		val = s.conn.TLSCipher()
+	case "ssl_version":
+		val = s.conn.TLSVersion()
+	default:
+		return s.writeTable(textColumns("Variable_name", "Value"), nil, more)
+	}
+	rows = append(rows, mysql.Row{[]byte(strings.ToUpper(name[:1]) + strings.ToLower(name[1:])), []byte(val)})
+	return s.writeTable(textColumns("Variable_name", "Value"), rows, more)
 }
 
 func indexOf(f []string, w string) int {

@@ -96,6 +96,12 @@ func (h *handler) Authenticate(c *mysql.Conn, req *mysql.AuthRequest) error {
 	h.p.perUser[u.Name]++
 	h.p.mu.Unlock()
 	s := h.p.newSession(c, u, schema)
+	if id := c.Charset(); id != 0 && id != defaultCollationID {
+		// The handshake's collation is the session's SET NAMES.
+		if cs, coll, ok := h.p.collation(id); ok {
+			s.vars.charset, s.vars.collation = cs, coll
+		}
+	}
 	c.SetSchema(schema)
 	s.syncStatus()
 	return nil
@@ -111,7 +117,11 @@ func (h *handler) ComQuery(c *mysql.Conn, query string) error {
 	s := sess(c)
 	stmts := splitStatements(query)
 	if len(stmts) == 0 {
-		return mysql.NewSQLError(mysql.EREmptyQuery, "Query was empty")
+		if strings.TrimSpace(query) == "" {
+			return mysql.NewSQLError(mysql.EREmptyQuery, "Query was empty")
+		}
+		// Only comments: MySQL answers OK.
+		return s.ok(false, 0, 0)
 	}
 	if len(stmts) > 1 && !c.MultiStatements() {
 		return mysql.NewSQLError(mysql.ERParse, "You have an error in your SQL syntax: multi-statements are not enabled for this connection")
@@ -228,11 +238,11 @@ func (h *handler) ComStmtExecute(c *mysql.Conn, stmt *mysql.Stmt, req *mysql.Exe
 	s := sess(c)
 	args := make([]string, len(req.Params))
 	for i, v := range req.Params {
-		lit, err := mysql.Literal(v)
+		lit, err := mysql.AppendLiteral(nil, v, s.noBackslashEscapes())
 		if err != nil {
 			return mysql.NewSQLError(mysql.ERWrongArguments, "parameter %d: %v", i+1, err)
 		}
-		args[i] = lit
+		args[i] = string(lit)
 	}
 	query, err := router.Interpolate(stmt.Query, args)
 	if err != nil {

@@ -67,6 +67,7 @@ type Proxy struct {
 	listeners  []net.Listener
 	serverAddr string
 	mgrAddr    string
+	collations map[uint8][2]string // collation id -> charset, name
 
 	stats struct {
 		queries, errors, merged atomic.Int64

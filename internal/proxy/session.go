@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/shardcat/shardcat/internal/backend"
@@ -25,6 +26,8 @@ type session struct {
 	lastID    uint64
 	binary    bool // answering COM_STMT_EXECUTE: rows go out in the binary protocol
 	txNodeLog bool // a multi-node transaction was already logged (handleDistributedTransactions=2)
+	// nextTx holds SET TRANSACTION statements for the next transaction only.
+	nextTx []string
 }
 
 func (p *Proxy) newSession(c *mysql.Conn, u *mycatconf.User, schema string) *session {
@@ -63,7 +66,7 @@ func (s *session) acquire(ctx context.Context, nodeName string, write bool) (*ba
 	}
 	if s.inTx {
 		if s.beginSQL != "" {
-			if _, err := c.Execute(s.beginSQL); err != nil {
+			if _, err := c.ExecuteMulti(s.beginSQL); err != nil {
 				n.host.Release(c)
 				return nil, err
 			}
@@ -154,6 +157,7 @@ func (s *session) endTransaction(commit bool) error {
 	}
 	s.inTx = !s.vars.autocommit()
 	s.beginSQL = ""
+	s.nextTx = nil
 	s.txNodeLog = false
 	s.syncStatus()
 	if first != nil {
@@ -207,46 +211,103 @@ func (s *session) resetState() {
 }
 
 // splitStatements splits a multi-statement query on semicolons outside
-// strings, quoted identifiers and comments. Empty statements are dropped.
+// strings, quoted identifiers, comments and stored-routine bodies (CREATE
+// PROCEDURE ... BEGIN ...; ...; END). Pieces holding only comments are dropped.
 func splitStatements(q string) []string {
 	var out []string
 	start := 0
+	hasCode := false
+	depth := 0       // BEGIN/CASE nesting inside a routine body
+	routine := false // the current statement creates a stored routine
+	lastWord := ""   // previous keyword, to tell END IF from END
+	flush := func(end int) {
+		if hasCode {
+			out = append(out, strings.TrimSpace(q[start:end]))
+		}
+		start, hasCode, depth, routine, lastWord = end+1, false, 0, false, ""
+	}
 	for i := 0; i < len(q); i++ {
-		switch c := q[i]; c {
-		case '\'', '"', '`':
+		c := q[i]
+		switch {
+		case c == '\'' || c == '"' || c == '`':
+			hasCode = true
 			for i++; i < len(q) && q[i] != c; i++ {
 				if q[i] == '\\' && c != '`' {
 					i++
 				}
 			}
-		case '#':
+		case c == '#':
 			for i < len(q) && q[i] != '\n' {
 				i++
 			}
-		case '-':
-			if strings.HasPrefix(q[i:], "-- ") || strings.HasPrefix(q[i:], "--\t") || q[i:] == "--" || strings.HasPrefix(q[i:], "--\n") {
-				for i < len(q) && q[i] != '\n' {
-					i++
+		case c == '-' && i+1 < len(q) && q[i+1] == '-' && (i+2 == len(q) || q[i+2] == ' ' || q[i+2] == '\t' || q[i+2] == '\n' || q[i+2] == '\r'):
+			for i < len(q) && q[i] != '\n' {
+				i++
+			}
+		case c == '/' && i+1 < len(q) && q[i+1] == '*':
+			if i+2 < len(q) && q[i+2] == '!' {
+				hasCode = true // /*! ... */ is executable for MySQL
+			}
+			end := strings.Index(q[i+2:], "*/")
+			if end < 0 {
+				i = len(q)
+			} else {
+				i += end + 3
+			}
+		case c == ';':
+			if depth == 0 {
+				flush(i)
+			}
+		case isWordByte(c):
+			j := i
+			for j < len(q) && isWordByte(q[j]) {
+				j++
+			}
+			word := strings.ToUpper(q[i:j])
+			if !hasCode {
+				hasCode = true
+			}
+			switch word {
+			case "PROCEDURE", "FUNCTION", "TRIGGER", "EVENT":
+				if routineStart.MatchString(q[start:i]) {
+					routine = true
+				}
+			case "BEGIN":
+				if routine {
+					depth++
+				}
+			case "CASE":
+				if routine && lastWord != "END" { // END CASE closes, CASE opens
+					depth++
+				}
+			case "IF", "LOOP", "WHILE", "REPEAT":
+				// END IF / END LOOP ... close blocks that BEGIN did not open.
+				if lastWord == "END" && routine {
+					depth++
+				}
+			case "END":
+				if routine && depth > 0 {
+					depth--
 				}
 			}
-		case '/':
-			if i+1 < len(q) && q[i+1] == '*' {
-				end := strings.Index(q[i+2:], "*/")
-				if end < 0 {
-					i = len(q)
-				} else {
-					i += end + 3
-				}
+			lastWord = word
+			i = j - 1
+		default:
+			if c > ' ' {
+				hasCode = true
 			}
-		case ';':
-			if s := strings.TrimSpace(q[start:i]); s != "" {
-				out = append(out, s)
-			}
-			start = i + 1
 		}
 	}
-	if s := strings.TrimSpace(q[min(start, len(q)):]); s != "" {
-		out = append(out, s)
+	if start < len(q) {
+		flush(len(q))
 	}
 	return out
+}
+
+// routineStart is the text before PROCEDURE/FUNCTION/TRIGGER/EVENT in a
+// statement that creates one.
+var routineStart = regexp.MustCompile(`(?is)^\s*create\s+(or\s+replace\s+)?(definer\s*=\s*\S+\s+)?(aggregate\s+)?$`)
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '$'
 }
