@@ -103,14 +103,16 @@ if wants sharded && [[ -z "${UNAVAILABLE[sharded]:-}" ]]; then
 	sc_log "starting shardcat proxy (sharded over $shard1, $shard2) on ${PORT[sharded]}"
 	sc_start_proxy "$conf" "${PORT[sharded]}"
 	# Prepare through the proxy (CREATE TABLE to both nodes, multi-row
-	# INSERTs split by id); if it cannot, load each shard directly with its
-	# own rows: id mod 2 = 0 on dn1, 1 on dn2.
+	# INSERTs split by id; --auto-inc=off makes sysbench write the id, which
+	# a sharded INSERT needs); if it cannot, load each shard directly with
+	# its own rows: id mod 2 = 0 on dn1, 1 on dn2.
 	# shellcheck disable=SC2046
-	if sysbench oltp_common $(sysbench_common "${PORT[sharded]}") --threads=1 prepare >"$SC_WORK/prepare-sharded.log" 2>&1; then
+	if sysbench oltp_common $(sysbench_common "${PORT[sharded]}") --auto-inc=off --threads=1 prepare \
+		>"$SC_WORK/prepare-sharded.log" 2>&1; then
 		sc_log "sharded data prepared through the proxy"
 	else
 		sc_log "prepare through the proxy failed (see below); loading the shards directly"
-		tail -n 5 "$SC_WORK/prepare-sharded.log" >&2
+		tail -n 5 "$SC_WORK/prepare-sharded.log" | cut -c1-300 >&2
 		for node in 1 2; do
 			port=$shard1 rem=0
 			if [[ $node == 2 ]]; then port=$shard2 rem=1; fi
@@ -147,7 +149,7 @@ for target in $TARGETS; do
 					p95_runs+=("$(awk '/95th percentile:/ {print $3}' "$log")")
 				else
 					sc_log "run failed:"
-					tail -n 5 "$log" >&2
+					tail -n 5 "$log" | cut -c1-300 >&2
 				fi
 			done
 			key="$target|$test|$ps"
