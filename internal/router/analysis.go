@@ -25,6 +25,21 @@ type block struct {
 	innerOns, outerOns []ast.ExprNode
 	// usings are joins with USING (columns): equalities between the sides.
 	usings []*ast.Join
+	// node is the block's statement; correlated is set when an equality
+	// co-locates one of its tables with a table of an enclosing block, so
+	// it only ever sees rows of that table's node.
+	node       ast.Node
+	correlated bool
+}
+
+// within reports whether b is nested (at any depth) inside outer.
+func (b *block) within(outer *block) bool {
+	for s := b.parent; s != nil; s = s.parent {
+		if s == outer {
+			return true
+		}
+	}
+	return false
 }
 
 // tableRef is one table occurrence in a statement.
@@ -73,8 +88,10 @@ type collector struct {
 	ctes      map[string]bool
 	rewritten bool
 	err       error
-	// blocks maps each SELECT/UPDATE/DELETE to its block.
-	blocks map[ast.Node]*block
+	// blocks maps each SELECT/UPDATE/DELETE to its block; blockList keeps
+	// them in text order.
+	blocks    map[ast.Node]*block
+	blockList []*block
 }
 
 func (r *Router) collect(cur *mycatconf.Schema, stmt ast.Node) (*collector, error) {
@@ -112,8 +129,9 @@ func (p *preScan) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 func (c *collector) top() *block { return c.stack[len(c.stack)-1] }
 
 func (c *collector) push(n ast.Node, where ast.ExprNode) {
-	b := &block{parent: c.top(), where: where}
+	b := &block{parent: c.top(), where: where, node: n}
 	c.blocks[n] = b
+	c.blockList = append(c.blockList, b)
 	c.stack = append(c.stack, b)
 }
 

@@ -123,6 +123,11 @@ func groups(refs []*tableRef) [][]*tableRef {
 			}
 			if colocated(a, strings.ToUpper(lc.Name.Name.O), bb, strings.ToUpper(rc.Name.Name.O)) {
 				parent[find(a)] = find(bb)
+				if a.block.within(bb.block) {
+					a.block.correlated = true
+				} else if bb.block.within(a.block) {
+					bb.block.correlated = true
+				}
 			}
 		}
 	}
@@ -297,3 +302,26 @@ func (f *tableNameFinder) Enter(n ast.Node) (ast.Node, bool) {
 }
 
 func (f *tableNameFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// checkNestedBlocks rejects, for a statement running on several nodes,
+// nested queries whose result depends on rows of other nodes: aggregates,
+// GROUP BY, DISTINCT, HAVING or LIMIT inside a derived table, a subquery
+// or a UNION branch would be computed per node and come out wrong. A
+// subquery correlated through co-located keys is safe: it sees only rows
+// of its outer row's node. top is the block the merge describes (nil for
+// set operations).
+func checkNestedBlocks(c *collector, top *block) error {
+	for _, b := range c.blockList {
+		if b == top || b.correlated {
+			continue
+		}
+		sel, ok := b.node.(*ast.SelectStmt)
+		if !ok {
+			continue
+		}
+		if sel.GroupBy != nil || sel.Distinct || sel.Having != nil || sel.Limit != nil || hasAggregate(sel) {
+			return unsupportedf("a subquery, derived table or UNION branch with aggregates, GROUP BY, DISTINCT, HAVING or LIMIT cannot run on several data nodes: each node would compute it over its own rows only")
+		}
+	}
+	return nil
+}

@@ -53,6 +53,11 @@ func (r *Router) planUpdateDelete(cur *mycatconf.Schema, original string, stmt a
 	if d, err = decide(c.refs, schema, globalTarget); err != nil {
 		return nil, err
 	}
+	if len(d.nodes) > 1 {
+		if err := checkNestedBlocks(c, c.blocks[stmt]); err != nil {
+			return nil, err
+		}
+	}
 	if len(d.nodes) > 1 && limit {
 		return nil, unsupportedf("%s with LIMIT on several data nodes (%s) is not supported: each node would apply the limit separately",
 			strings.ToUpper(kindOf(stmt).String()), strings.Join(d.nodes, ","))

@@ -44,6 +44,11 @@ func (r *Router) planSelect(cur *mycatconf.Schema, original string, stmt ast.Stm
 	}
 	rewritten := c.rewritten
 	multi := len(d.nodes) > 1 && !d.anyNode
+	if multi {
+		if err := checkNestedBlocks(c, c.blocks[stmt]); err != nil {
+			return nil, err
+		}
+	}
 	var merge *Merge
 	if multi {
 		if merge, err = describeMerge(stmt); err != nil {
