@@ -34,7 +34,7 @@ func mustExec(t *testing.T, cc *ClientConn, sql string) *Result {
 }
 
 func TestClientAgainstMariaDB(t *testing.T) {
-	m := startMariaDB(t)
+	m := startMariaDB(t, "--local-infile=1")
 	setup := m.dial(t, "", nil)
 	mustExec(t, setup, "CREATE DATABASE gotest")
 	mustExec(t, setup, `CREATE TABLE gotest.types (

@@ -3,8 +3,11 @@ package mysql
 import (
 	"database/sql"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
+
+	gomysql "github.com/go-sql-driver/mysql"
 )
 
 // fwdHandler is a minimal pass-through proxy: one backend connection per
@@ -148,6 +151,18 @@ func testForwarding(t *testing.T, m *mariaDB) {
 		var v sql.NullString
 		if err := db.QueryRow("SELECT v FROM fwd WHERE id = ?", 3).Scan(&v); err != nil || v.String != "three's" {
 			t.Errorf("go-sql-driver prepared via proxy: %q, %v", v.String, err)
+		}
+		// LOAD DATA LOCAL INFILE: the file travels client -> proxy -> MariaDB.
+		gomysql.RegisterReaderHandler("fwd", func() io.Reader { return strings.NewReader("10\tten\n11\televen\n") })
+		res, err := db.Exec("LOAD DATA LOCAL INFILE 'Reader::fwd' INTO TABLE fwd (id, v)")
+		if err != nil {
+			t.Fatalf("LOAD DATA LOCAL through proxy: %v", err)
+		}
+		if n, _ := res.RowsAffected(); n != 2 {
+			t.Errorf("LOAD DATA LOCAL loaded %d rows, want 2", n)
+		}
+		if _, err := db.Exec("DELETE FROM fwd WHERE id >= 10"); err != nil {
+			t.Fatal(err)
 		}
 		var d float64
 		if err := db.QueryRow("SELECT d FROM fwd WHERE id = 2").Scan(&d); err != nil || d != -1e20 {

@@ -30,10 +30,11 @@ type mariaDB struct {
 }
 
 // startMariaDB installs a data directory in t.TempDir(), starts mariadbd on
-// a free loopback port with TLS and a 64 MiB max_allowed_packet, creates the
+// a free loopback port with TLS, a 64 MiB max_allowed_packet and extraArgs,
+// creates the
 // bench user, and kills the server in t.Cleanup. Without mariadbd the test
 // is skipped, unless CI=true, where that is a failure.
-func startMariaDB(t testing.TB) *mariaDB {
+func startMariaDB(t testing.TB, extraArgs ...string) *mariaDB {
 	t.Helper()
 	mariadbd, err := exec.LookPath("mariadbd")
 	if err != nil {
@@ -66,6 +67,7 @@ func startMariaDB(t testing.TB) *mariaDB {
 		"--log-error="+filepath.Join(dir, "error.log"), "--user=root", "--skip-name-resolve",
 		"--server-id="+strconv.Itoa(port), "--innodb-buffer-pool-size=32M", "--max-allowed-packet=64M",
 		"--ssl-cert="+certFile, "--ssl-key="+keyFile, "--max-connections=50")
+	cmd.Args = append(cmd.Args, extraArgs...)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start mariadbd: %v", err)
 	}

@@ -162,7 +162,10 @@ func (c *Conn) ForwardResult(b *ClientConn, adjust func(status uint16) uint16) (
 		c.markEnd(ok.Status)
 		return status, c.pc.WritePacket(c.scratch)
 	case first[0] == localInfileHeader:
-		return 0, b.fail(errors.New("mysql: LOAD DATA LOCAL INFILE is not supported through the proxy"))
+		if err := c.relayLocalInfile(b, first); err != nil {
+			return 0, err
+		}
+		return c.ForwardResult(b, adjust)
 	}
 	count, _, _, derr := ReadLenEncInt(first)
 	if derr != nil || count == 0 {
@@ -252,4 +255,38 @@ func convertRow(p []byte, cols []*ColumnDef, toBinary bool, buf []byte) ([]byte,
 		return nil, err
 	}
 	return AppendTextRow(buf, row), nil
+}
+
+// relayLocalInfile serves a backend's LOAD DATA LOCAL INFILE request: the
+// request goes to the client (if it allows local files) and the file's
+// packets, up to the empty one, go back to the backend. The backend's
+// final OK or ERR is left for the caller to forward.
+func (c *Conn) relayLocalInfile(b *ClientConn, request []byte) error {
+	if c.capabilities&ClientLocalFiles == 0 {
+		// Answer for the client: an empty file, so the backend stays in step.
+		if err := b.pc.WritePacketFlush(nil); err != nil {
+			return b.fail(err)
+		}
+		return nil
+	}
+	if err := c.pc.WritePacketFlush(request); err != nil {
+		return err
+	}
+	for {
+		p, err := c.pc.ReadPacketShared()
+		if err != nil {
+			// The backend waits for data it will never get.
+			b.fail(fmt.Errorf("client failed during LOAD DATA LOCAL: %w", err))
+			return err
+		}
+		if err := b.pc.WritePacket(p); err != nil {
+			return b.fail(err)
+		}
+		if len(p) == 0 {
+			if err := b.pc.Flush(); err != nil {
+				return b.fail(err)
+			}
+			return nil
+		}
+	}
 }
