@@ -37,6 +37,9 @@ func (r *Router) planInsert(cur *mycatconf.Schema, original string, stmt *ast.In
 		cols[i] = strings.ToUpper(col.Name.O)
 	}
 	p, placed := placementOf(t)
+	if t != nil && t.Type == mycatconf.TableSharded && !placed {
+		return nil, otherf("sharded table %s has no rule", target.name)
+	}
 	if t != nil && (t.Type == mycatconf.TableSharded || t.Type == mycatconf.TableChild) {
 		if len(cols) == 0 {
 			return nil, unsupportedf("INSERT into sharded table %s must list its columns (Mycat requires the column list to find %s)",

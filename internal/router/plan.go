@@ -127,6 +127,9 @@ type Merge struct {
 type Column struct {
 	Position int    `json:"position"`
 	Expr     string `json:"expr"`
+	// Name is the bare column name when the key is a column reference
+	// (to find it by name in results when Position is -1).
+	Name string `json:"name,omitempty"`
 }
 
 // OrderKey is one ORDER BY item.

@@ -76,6 +76,8 @@ func TestRoutingRules(t *testing.T) {
 		{"same rule join on shard columns", "TESTDB", "SELECT * FROM customer c JOIN travelrecord t ON t.id = c.id AND t.id = 9", []string{"dn1"}},
 		{"global join narrowed", "TESTDB", "SELECT * FROM travelrecord t JOIN company c ON c.id = t.cid WHERE t.id = 1", []string{"dn2"}},
 		{"JOIN USING shard column", "TESTDB", "SELECT * FROM customer JOIN travelrecord USING (id) WHERE travelrecord.id = 3", []string{"dn1"}},
+		{"correlated ER subquery on every node", "TESTDB", "SELECT * FROM customer c WHERE c.id = (SELECT MAX(o.customer_id) FROM orders o WHERE o.customer_id = c.id)", []string{"dn1", "dn2", "dn3"}},
+		{"aggregate subquery on one node", "TESTDB", "SELECT * FROM (SELECT COUNT(*) FROM travelrecord WHERE id = 2) x", []string{"dn3"}},
 		{"two tables on one node", "TESTDB", "SELECT * FROM goods g, travelrecord t WHERE t.id = 4", []string{"dn2"}},
 		{"UNION ALL same nodes", "TESTDB", "SELECT id FROM travelrecord UNION ALL SELECT id FROM customer", []string{"dn1", "dn2", "dn3"}},
 		{"insert single row", "TESTDB", "INSERT INTO travelrecord (id, fee) VALUES (5, 1)", []string{"dn3"}},
@@ -131,6 +133,8 @@ func TestRoutingErrors(t *testing.T) {
 		{"catlet", "TESTDB", "/*!mycat:catlet=x.Y*/ SELECT 1", CodeUnsupported, "catlet"},
 		{"float shard value", "TESTDB", "SELECT * FROM travelrecord WHERE id = 1e3", CodeUnsupported, "floating"},
 		{"ddl across node sets", "TESTDB", "DROP TABLE goods, region", CodeUnsupported, "different data nodes"},
+		{"aggregate in derived table on several nodes", "TESTDB", "SELECT * FROM (SELECT COUNT(*) FROM travelrecord) x", CodeUnsupported, "subquery"},
+		{"LIMIT in UNION branch on several nodes", "TESTDB", "(SELECT id FROM customer LIMIT 1) UNION ALL (SELECT id FROM customer LIMIT 1)", CodeUnsupported, "UNION branch"},
 		{"unterminated hint", "TESTDB", "/*!mycat:sql=select 1", CodeParseError, "hint"},
 	}
 	for _, c := range cases {

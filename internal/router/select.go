@@ -424,7 +424,7 @@ func describeMerge(stmt ast.StmtNode) (*Merge, error) {
 		}
 		if sel.GroupBy != nil {
 			for _, item := range sel.GroupBy.Items {
-				col, err := keyColumn(item.Expr, fields, m.WildcardSelect)
+				col, err := keyColumn(item.Expr, fields)
 				if err != nil {
 					return nil, err
 				}
@@ -434,7 +434,7 @@ func describeMerge(stmt ast.StmtNode) (*Merge, error) {
 	}
 	if orderBy != nil {
 		for _, item := range orderBy.Items {
-			col, err := keyColumn(item.Expr, fields, m.WildcardSelect)
+			col, err := keyColumn(item.Expr, fields)
 			if err != nil {
 				return nil, err
 			}
@@ -457,12 +457,15 @@ func setOprDistinct(n ast.Node) bool {
 
 // keyColumn finds a GROUP BY / ORDER BY key's select-list position: by
 // position number, alias, or the same column; -1 when absent.
-func keyColumn(e ast.ExprNode, fields []*ast.SelectField, afterWildcard bool) (Column, error) {
+func keyColumn(e ast.ExprNode, fields []*ast.SelectField) (Column, error) {
 	text, err := restore(e)
 	if err != nil {
 		return Column{}, err
 	}
 	col := Column{Position: -1, Expr: text}
+	if cn, ok := e.(*ast.ColumnNameExpr); ok {
+		col.Name = cn.Name.Name.O
+	}
 	if p, ok := e.(*ast.PositionExpr); ok {
 		if p.P != nil || p.N < 1 || p.N > len(fields) {
 			return Column{}, unsupportedf("unknown column position %s", text)
