@@ -191,9 +191,10 @@ type decision struct {
 	anyNode bool
 }
 
-// decide finds the nodes a statement over c's tables runs on. target is
-// the table a write changes (nil for reads).
-func decide(refs []*tableRef, schema *mycatconf.Schema, target *tableRef) (decision, error) {
+// decide finds the nodes a statement over refs runs on. tableless is where
+// a statement with only system tables may run; target is the table a write
+// changes (nil for reads).
+func decide(refs []*tableRef, tableless []string, target *tableRef) (decision, error) {
 	gs := groups(refs)
 	var globals []*tableRef
 	for _, ref := range refs {
@@ -237,7 +238,7 @@ func decide(refs []*tableRef, schema *mycatconf.Schema, target *tableRef) (decis
 			}
 		}
 		if !seen {
-			nodes = schemaNodes(schema)
+			nodes = tableless
 		}
 		if len(nodes) == 0 {
 			return decision{}, unsupportedf("no data node holds all of the statement's global tables")

@@ -50,7 +50,7 @@ func (r *Router) planUpdateDelete(cur *mycatconf.Schema, original string, stmt a
 	if globalTarget != nil && len(targets) > 1 {
 		return nil, unsupportedf("a multi-table write including global table %s is not supported", globalTarget.name)
 	}
-	if d, err = decide(c.refs, schema, globalTarget); err != nil {
+	if d, err = decide(c.refs, r.tablelessNodes(schema), globalTarget); err != nil {
 		return nil, err
 	}
 	if len(d.nodes) > 1 {

@@ -186,7 +186,7 @@ func (r *Router) planInsertSelect(c *collector, schema *mycatconf.Schema, target
 		// instead of being placed by the table's rule.
 		return nil, unsupportedf("INSERT ... SELECT into sharded table %s is not supported: its rows would not be placed by the table's rule", target.name)
 	}
-	d, err := decide(c.refs, schema, target)
+	d, err := decide(c.refs, r.tablelessNodes(schema), target)
 	if err != nil {
 		return nil, err
 	}

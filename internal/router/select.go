@@ -100,13 +100,18 @@ func (r *Router) planSelect(cur *mycatconf.Schema, original string, stmt ast.Stm
 // any node of the schema.
 func (r *Router) decideRefs(refs []*tableRef, schema *mycatconf.Schema) (decision, error) {
 	if len(refs) == 0 {
-		nodes := schemaNodes(schema)
-		if schema == nil {
-			nodes = r.allDataNodes()
-		}
-		return decision{nodes: nodes, anyNode: true}, nil
+		return decision{nodes: r.tablelessNodes(schema), anyNode: true}, nil
 	}
-	return decide(refs, schema, nil)
+	return decide(refs, r.tablelessNodes(schema), nil)
+}
+
+// tablelessNodes is where a statement that reads no table of the schema
+// may run: the schema's nodes, or without a schema any configured node.
+func (r *Router) tablelessNodes(schema *mycatconf.Schema) []string {
+	if schema == nil {
+		return r.allDataNodes()
+	}
+	return schemaNodes(schema)
 }
 
 // decideSetOpr routes a UNION: each branch must run on the same nodes. A
