@@ -111,12 +111,14 @@ func (c *Conn) IsTLS() bool { return c.tls }
 func (c *Conn) Status() uint16 { return c.status }
 
 // SetInTransaction sets or clears SERVER_STATUS_IN_TRANS.
-func (c *Conn) SetInTransaction(on bool) { c.setStatus(ServerStatusInTrans, on) }
+func (c *Conn) SetInTransaction(on bool) { c.SetStatusFlag(ServerStatusInTrans, on) }
 
 // SetAutocommit sets or clears SERVER_STATUS_AUTOCOMMIT.
-func (c *Conn) SetAutocommit(on bool) { c.setStatus(ServerStatusAutocommit, on) }
+func (c *Conn) SetAutocommit(on bool) { c.SetStatusFlag(ServerStatusAutocommit, on) }
 
-func (c *Conn) setStatus(flag uint16, on bool) {
+// SetStatusFlag sets or clears a session status flag (e.g.
+// SERVER_STATUS_NO_BACKSLASH_ESCAPES) reported in every OK and EOF.
+func (c *Conn) SetStatusFlag(flag uint16, on bool) {
 	if on {
 		c.status |= flag
 	} else {

@@ -1,6 +1,3 @@
-// Package mysql speaks the MySQL client/server protocol on both ends: a Server
-// that accepts clients and hands their commands to a Handler, and a ClientConn
-// that talks to a MySQL or MariaDB backend. It knows nothing about sharding.
 package mysql
 
 // Capability flags (protocol::CapabilityFlags).

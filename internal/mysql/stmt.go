@@ -25,6 +25,9 @@ type Stmt struct {
 	// (later executes may omit them).
 	paramTypes []uint16
 	longData   map[int][]byte
+	// longDataTooBig remembers SEND_LONG_DATA past the packet limit (it has
+	// no response), so the next execute fails as MySQL's does.
+	longDataTooBig bool
 }
 
 // ExecuteRequest is a decoded COM_STMT_EXECUTE.
@@ -371,6 +374,10 @@ func (c *Conn) stmtExecute(data []byte) error {
 	if !ok {
 		return NewSQLError(ERUnknownStmtHandler, "Unknown prepared statement handler (%d) given to mysqld_stmt_execute", id)
 	}
+	if st.longDataTooBig {
+		st.longData, st.longDataTooBig = nil, false
+		return NewSQLError(ERNetPacketTooLarge, "Parameter of prepared statement which is set through mysql_send_long_data() is longer than 'max_allowed_packet' bytes")
+	}
 	req, err := DecodeStmtExecute(data, st.ParamCount, st.paramTypes, st.longData)
 	if err != nil {
 		return NewSQLError(ERMalformedPacket, "%v", err)
@@ -398,6 +405,7 @@ func (c *Conn) stmtSendLongData(data []byte) {
 	}
 	// Bounded by MaxPacketSize in total, as MySQL bounds it by max_allowed_packet.
 	if len(st.longData[param])+len(data)-6 > c.pc.maxSize() {
+		st.longDataTooBig = true
 		return
 	}
 	st.longData[param] = append(st.longData[param], data[6:]...)
@@ -412,7 +420,7 @@ func (c *Conn) stmtReset(data []byte) error {
 	if !ok {
 		return NewSQLError(ERUnknownStmtHandler, "Unknown prepared statement handler (%d) given to mysqld_stmt_reset", id)
 	}
-	st.longData = nil
+	st.longData, st.longDataTooBig = nil, false
 	if err := c.srv.Handler.ComStmtReset(c, st); err != nil {
 		return err
 	}
