@@ -218,20 +218,77 @@ func (h *handler) ComStmtPrepare(c *mysql.Conn, query string) (*mysql.Stmt, erro
 	if err != nil {
 		return nil, s.fail(err)
 	}
-	args := make([]string, n)
-	for i := range args {
-		args[i] = "NULL"
-	}
-	probe, err := router.Interpolate(query, args)
+	cols, err := s.statementColumns(query, n)
 	if err != nil {
 		return nil, s.fail(err)
 	}
-	if _, err := s.topo().router.Route(s.schema, probe); err != nil {
-		if re, ok := err.(*router.Error); ok && re.Code == router.CodeParseError {
-			return nil, s.fail(err)
-		}
+	return &mysql.Stmt{ParamCount: n, Columns: cols}, nil
+}
+
+// statementColumns finds the result columns a prepared statement will have,
+// which clients such as libmysqlclient rely on at prepare time: the
+// statement is routed with probe values for its parameters and prepared
+// (then closed) on one node that holds its tables.
+func (s *session) statementColumns(query string, params int) ([]*mysql.ColumnDef, error) {
+	if routineStatement.MatchString(query) {
+		return nil, nil
 	}
-	return &mysql.Stmt{ParamCount: n}, nil
+	var plan *router.Plan
+	var firstErr error
+	for _, probe := range []string{"NULL", "0", "'0'"} {
+		args := make([]string, params)
+		for i := range args {
+			args[i] = probe
+		}
+		sql, err := router.Interpolate(query, args)
+		if err != nil {
+			return nil, err
+		}
+		p, err := s.topo().router.Route(s.schema, sql)
+		if err != nil {
+			if re, ok := err.(*router.Error); ok && re.Code == router.CodeParseError {
+				return nil, err
+			}
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		plan = p
+		break
+	}
+	if plan == nil {
+		return nil, firstErr
+	}
+	if plan.Kind == router.KindExplain {
+		return textColumns("DATA_NODE", "SQL"), nil
+	}
+	var route router.Route
+	switch {
+	case len(plan.Routes) > 0:
+		route = plan.Routes[0]
+	case plan.Kind == router.KindSelect || plan.Kind == router.KindOther:
+		nodeName, err := s.defaultNode(query)
+		if err != nil {
+			return nil, err
+		}
+		route = router.Route{DataNode: nodeName, SQL: query}
+	default:
+		return nil, nil // SET, USE, BEGIN ... return no rows
+	}
+	bc, err := s.acquire(context.Background(), route.DataNode, false)
+	if err != nil {
+		return nil, err
+	}
+	defer s.release(route.DataNode, bc)
+	st, err := bc.Prepare(route.SQL)
+	if err != nil {
+		return nil, err
+	}
+	if err := bc.StmtClose(st); err != nil {
+		bc.Broken = true
+	}
+	return st.Columns, nil
 }
 
 func (h *handler) ComStmtExecute(c *mysql.Conn, stmt *mysql.Stmt, req *mysql.ExecuteRequest) error {
