@@ -466,7 +466,17 @@ func (cc *ClientConn) ReadResultHeader() (*ResultHeader, error) {
 // at the terminator (Status and Warnings are then updated). A server ERR in
 // the middle of rows is returned as *SQLError.
 func (cc *ClientConn) ReadRow() (payload []byte, end bool, err error) {
-	p, err := cc.readPacket()
+	return cc.readRow(cc.readPacket)
+}
+
+// ReadRowShared is ReadRow without an allocation per row: payload is only
+// valid until the next read on cc (copy it, or write it on at once).
+func (cc *ClientConn) ReadRowShared() (payload []byte, end bool, err error) {
+	return cc.readRow(cc.readPacketShared)
+}
+
+func (cc *ClientConn) readRow(read func() ([]byte, error)) (payload []byte, end bool, err error) {
+	p, err := read()
 	if err != nil {
 		return nil, false, err
 	}

@@ -472,3 +472,45 @@ func TestAuthScrambles(t *testing.T) {
 
 func newBufWriter(w io.Writer) *bufio.Writer { return bufio.NewWriter(w) }
 func newBufReader(r io.Reader) *bufio.Reader { return bufio.NewReader(r) }
+
+// TestReadRowShared checks that the shared variant reuses its buffer while
+// ReadRow hands out independent slices.
+func TestReadRowShared(t *testing.T) {
+	addr, _, mem := startServer(t, nil)
+	mem.rows = []Row{{[]byte("1"), []byte("a")}, {[]byte("2"), []byte("b")}}
+	cc, err := Dial(t.Context(), addr, "app", "secret", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	for _, shared := range []bool{false, true} {
+		if err := cc.WriteCommand(ComQuery, []byte("select * from t")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cc.ReadResultHeader(); err != nil {
+			t.Fatal(err)
+		}
+		read := cc.ReadRow
+		if shared {
+			read = cc.ReadRowShared
+		}
+		first, _, err := read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		firstCopy := string(first)
+		second, _, err := read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, end, err := read(); !end || err != nil {
+			t.Fatalf("want the end of rows, got %v", err)
+		}
+		if reused := &first[0] == &second[0]; reused != shared {
+			t.Errorf("shared=%v: buffer reused = %v", shared, reused)
+		}
+		if !shared && string(first) != firstCopy {
+			t.Error("ReadRow payload changed after the next read")
+		}
+	}
+}
