@@ -28,12 +28,13 @@ func (s stmt) args() []string { return s.words[1:] }
 // Limits that keep hostile or broken input (include loops, self-referencing
 // parameters, huge sequences) from running away; real configurations stay far below.
 const (
-	maxIncludeDepth       = 32
-	maxExpansionDepth     = 32
-	maxExpandedLines      = 100000
-	maxSubstitutions      = 1000   // in one line
-	maxSubstitutionsTotal = 100000 // in the whole configuration
-	maxLineLength         = 64 << 10
+	maxIncludeDepth     = 32
+	maxExpansionDepth   = 32
+	maxExpandedLines    = 100000
+	maxSubstitutions    = 1000     // in one line
+	maxSubstitutedLine  = 4096     // bytes of one line after substitution (keepalived: 1024)
+	maxSubstitutedBytes = 16 << 20 // bytes produced by substitution in the whole configuration
+	maxLineLength       = 64 << 10
 )
 
 // definition is a $NAME parameter; a multi-line one (its definition line ends
@@ -55,8 +56,8 @@ type lexer struct {
 	out        []stmt
 	expanded   int
 	// maxLines bounds expanded (maxExpandedLines; lower in the fuzz test).
-	maxLines      int
-	substitutions int
+	maxLines         int
+	substitutedBytes int
 }
 
 func newLexer(rep *reporter, configID string) *lexer {
@@ -308,14 +309,15 @@ func (lx *lexer) substitute(pos Pos, text string) (string, bool) {
 			continue
 		}
 		count++
-		lx.substitutions++
-		if lx.substitutions == maxSubstitutionsTotal+1 {
-			lx.rep.errorf(pos, "more than %d parameter substitutions in the configuration: the rest are not made", maxSubstitutionsTotal)
+		if lx.substitutedBytes > maxSubstitutedBytes {
+			return text, changed // reported once, when the budget ran out
 		}
-		if lx.substitutions > maxSubstitutionsTotal {
+		lx.substitutedBytes += len(text)
+		if lx.substitutedBytes > maxSubstitutedBytes {
+			lx.rep.errorf(pos, "parameter substitution produces more than %d bytes in all: the rest are not made", maxSubstitutedBytes)
 			return text, changed
 		}
-		if count > maxSubstitutions || len(text) > maxLineLength {
+		if count > maxSubstitutions || len(text) > maxSubstitutedLine {
 			lx.rep.errorf(pos, "parameter $%s expands without end (does it refer to itself?): line ignored", name)
 			return "", true
 		}
