@@ -6,7 +6,15 @@
 // ~SEQ generators. Unknown keywords and stray braces are warnings (keepalived
 // logs and ignores them); bad values and missing required settings are errors.
 // Every model object keeps the Pos where it was declared. Defaults are
-// filled in as keepalived's, so the runtime never has to know them.
+// filled in as keepalived's, so the runtime never has to know them, and the
+// corrections keepalived makes (rounding advert_int, resetting real ports
+// under DR, dropping a virtual_server without real servers ...) are made and
+// reported the same way.
+//
+// Keywords keepalived knows but shardcat does not implement (use_vmac,
+// virtual_routes, track_file, BFD, SNMP, DNS_CHECK ...) are reported as
+// "not supported" warnings and skipped with their blocks. Not implemented
+// in the reader: ~LST generators, ${_RANDOM}, ${_ENV}, includer/includem.
 package keepalivedconf
 
 import (
