@@ -129,8 +129,30 @@ if wants sharded && [[ -z "${UNAVAILABLE[sharded]:-}" ]]; then
 	fi
 fi
 
+# The sharded rows must sit where mod-long puts them, all of them once.
+if [[ -n "${PORT[sharded]:-}" ]]; then
+	total=0
+	for node in 1 2; do
+		for t in $(seq 1 "$TABLES"); do
+			read -r rows misplaced < <(mariadb --no-defaults -uroot --socket="$SC_WORK/shard$node/mysqld.sock" -N sbtest \
+				-e "SELECT COUNT(*), COALESCE(SUM(id % 2 <> $((node - 1))), 0) FROM sbtest$t")
+			((misplaced == 0)) || sc_die "shard $node: sbtest$t has $misplaced rows of the other shard"
+			total=$((total + rows))
+		done
+	done
+	((total == TABLES * TABLE_SIZE)) || sc_die "the shards hold $total sbtest rows, want $((TABLES * TABLE_SIZE))"
+	sc_log "sharded placement checked: $total rows, each on its mod-long node"
+fi
+
 # --- runs ----------------------------------------------------------------------
-median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "-"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+# median VALUES...: "failed" when there are none (every run failed).
+median() {
+	if (($# == 0)); then
+		echo failed
+		return
+	fi
+	printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'
+}
 
 declare -A QPS=() P95=()
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -153,14 +175,23 @@ for target in $TARGETS; do
 				fi
 			done
 			key="$target|$test|$ps"
-			QPS[$key]=$(printf '%s\n' "${qps_runs[@]}" | grep . | median)
-			P95[$key]=$(printf '%s\n' "${p95_runs[@]}" | grep . | median)
+			QPS[$key]=$(median "${qps_runs[@]}")
+			P95[$key]=$(median "${p95_runs[@]}")
 		done
 	done
 done
 
-ratio() { # ratio A B
-	if [[ "$1" == "-" || "$2" == "-" || -z "$2" ]]; then echo "-"; else awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; fi
+round() { # round VALUE: integers for numbers, other text as is
+	if [[ "$1" =~ ^[0-9]+([.][0-9]+)?$ ]]; then printf '%.0f' "$1"; else printf '%s' "$1"; fi
+}
+
+ratio() { # ratio A B: A/B, or "-" unless both are numbers
+	local num='^[0-9]+([.][0-9]+)?$'
+	if [[ "$1" =~ $num && "$2" =~ $num && "$2" != 0 ]]; then
+		awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'
+	else
+		echo "-"
+	fi
 }
 
 echo
@@ -177,7 +208,7 @@ echo "$(nproc) CPUs shared by every process; load average before the runs $LOAD_
 				fi
 				key="$target|$test|$ps"
 				q=${QPS[$key]:--}
-				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$test" "$ps" "$(printf '%.0f' "$q" 2>/dev/null || echo "$q")" \
+				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$test" "$ps" "$(round "$q")" \
 					"${P95[$key]:--}" "$(ratio "$q" "${QPS[direct|$test|$ps]:--}")" "$(ratio "$q" "${QPS[haproxy|$test|$ps]:--}")"
 			done
 		done
