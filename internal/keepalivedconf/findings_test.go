@@ -1,6 +1,7 @@
 package keepalivedconf
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -155,6 +156,23 @@ func TestFindings(t *testing.T) {
 			[]string{`9 error virtual_server 10.0.0.1 80 is already defined at test.conf:1`}},
 		{"duplicate real_server", "virtual_server 10.0.0.1 80 {\n" + vsDefaults + " real_server 10.0.0.2 80 {\n }\n real_server 10.0.0.2 80 {\n }\n}\n",
 			[]string{`7 error real_server 10.0.0.2:80 is already in virtual_server 10.0.0.1 80 (line 5): this one is ignored`}},
+		{"fwmark service with DR clears real ports", "virtual_server fwmark 1 {\n lb_algo rr\n lb_kind DR\n real_server 10.0.0.2 80 {\n }\n}\n",
+			[]string{`4 warning real_server 10.0.0.2:80: fwmark virtual_server with DR: the real port is cleared`}},
+		{"sorry server port under DR", "virtual_server 10.0.0.1 80 {\n protocol TCP\n lb_algo rr\n lb_kind DR\n sorry_server 10.0.0.9 8080\n real_server 10.0.0.2 80 {\n }\n}\n",
+			[]string{`1 warning virtual_server 10.0.0.1 80: sorry_server port reset to the virtual port 80 (DR cannot map ports)`}},
+		{"group ports under DR", "virtual_server_group G {\n 10.0.0.1 80\n fwmark 4\n}\nvirtual_server group G {\n protocol TCP\n lb_algo rr\n lb_kind DR\n real_server 10.0.0.2 8080 {\n }\n}\n",
+			[]string{`9 warning real_server 10.0.0.2:8080: fwmark virtual_server group G: DR ignores the real port`,
+				`9 warning real_server 10.0.0.2:8080: port differs from virtual_server_group G port 80, which DR cannot map`}},
+		{"sync group conflicts", instance("virtual_ipaddress {\n 10.0.0.1\n}") +
+			"vrrp_sync_group G1 {\n group {\n VI_1\n }\n track_script {\n nope\n }\n}\n" +
+			"vrrp_sync_group G2 {\n group {\n VI_1\n }\n}\nvrrp_sync_group G2 {\n}\n",
+			[]string{`21 error vrrp_sync_group "G2" is defined twice: this one is ignored`,
+				`13 warning vrrp_sync_group G1: track_script nope: no vrrp_script of that name: ignored`,
+				`16 error vrrp_sync_group G2: vrrp_instance VI_1 is already in vrrp_sync_group G1`}},
+		{"bad unicast peers", instance("unicast_peer {\n 10.0.0.x\n 10.0.0.2 min_ttl 300 hops 3\n}"),
+			[]string{`5 error unicast_peer: expected an IP address, got "10.0.0.x": entry ignored`,
+				`6 error unicast_peer 10.0.0.2 min_ttl: 300 is out of range, expected an integer in 0..255`,
+				`6 warning unicast_peer 10.0.0.2: unknown option "hops": ignored`}},
 		{"unknown virtual_server_group", "virtual_server group NOPE {\n sorry_server 10.0.0.9 80\n}\n",
 			[]string{`1 error virtual_server group NOPE: no virtual_server_group of that name`}},
 		{"bad virtual_server_group range", "virtual_server_group G {\n 10.0.0.9-3 80\n 10.0.0.1\n}\n",
@@ -193,5 +211,33 @@ func TestFindings(t *testing.T) {
 				t.Errorf("err = %v, but errors among findings = %v", err, hasError)
 			}
 		})
+	}
+}
+
+func TestFindingAPI(t *testing.T) {
+	_, findings, err := Parse("x.conf", []byte("bogus\nglobal_defs {\n vrrp_version 9\n}\n"), Options{})
+	if len(findings) != 2 || !HasErrors(findings) || HasErrors(findings[:1]) {
+		t.Fatalf("findings = %v", findings)
+	}
+	if got := findings[0].String(); got != `x.conf:1: warning: unknown keyword "bogus" at top level: ignored` {
+		t.Errorf("String() = %q", got)
+	}
+	var ef *ErrorsFound
+	if !errors.As(err, &ef) || len(ef.Errors) != 1 ||
+		ef.Error() != "1 configuration error(s); x.conf:3: vrrp_version: 9 is out of range, expected an integer in 2..3" {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestVirtualServerGroupRanges(t *testing.T) {
+	conf := "virtual_server_group G {\n 10.0.0.1-9 80\n 2001:db8::1-ff 443\n fwmark 5\n}\n"
+	cfg, findings, _ := Parse("t.conf", []byte(conf), Options{})
+	if len(findings) != 0 {
+		t.Fatalf("findings %v", findings)
+	}
+	got := fmt.Sprint(cfg.VirtualServerGroups[0].Entries)
+	want := "[{10.0.0.1 10.0.0.9 80 0} {2001:db8::1 2001:db8::ff 443 0} {invalid IP invalid IP 0 5}]"
+	if got != want {
+		t.Errorf("entries = %s, want %s", got, want)
 	}
 }
