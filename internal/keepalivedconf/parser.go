@@ -7,6 +7,7 @@ import (
 // block is the set of keywords valid inside one { } block.
 type block struct {
 	name     string // for messages, e.g. "vrrp_instance VI_1"
+	top      bool   // the file level, which no '}' closes
 	keywords map[string]keyword
 	close    func() // runs when the block's '}' is read (or the input ends)
 }
@@ -73,9 +74,9 @@ func (p *parser) parse() *Config {
 }
 
 // process reads statements into b until its closing '}'. needOpen is set
-// when b was opened by a keyword line, whose '{' comes next.
+// when b was opened by the keyword line at openedAt, whose '{' comes next.
 func (p *parser) process(b *block, needOpen bool, openedAt Pos) {
-	top := openedAt == Pos{}
+	top := b.top
 	for p.more() {
 		s := p.take()
 		if needOpen {

@@ -7,7 +7,7 @@ import (
 )
 
 func (p *parser) topLevel() *block {
-	b := &block{name: "top level", keywords: map[string]keyword{
+	b := &block{name: "top level", top: true, keywords: map[string]keyword{
 		"global_defs":          {sub: p.globalDefs},
 		"vrrp_script":          {sub: p.vrrpScript},
 		"vrrp_instance":        {sub: p.vrrpInstance},
