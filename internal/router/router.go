@@ -1,6 +1,20 @@
 // Package router plans where a SQL statement goes in a Mycat 1.6 sharded
 // schema: which data nodes, with which SQL, and how the proxy must merge the
 // results. It is pure: no I/O, no clock; the proxy executes the plan.
+//
+// The proxy's loop for one statement:
+//
+//	sql, _ = Interpolate(sql, args)            // prepared statements: bind first
+//	plan, err := r.Route(session.Schema, sql)  // *Error carries code and SQLSTATE
+//	switch {
+//	case len(plan.Sequences) > 0:    // fill with FillSequences, Route again
+//	case plan.AutoIncrement != nil:  // r.AddPrimaryKeys with sequence ids, Route again
+//	case plan.Lookup != nil:         // find the parent's node, send Lookup.Then there
+//	case plan.Kind == KindExplain:   // answer DATA_NODE, SQL rows from plan.Inner.Routes
+//	case len(plan.Routes) == 0:      // session statement (SET, USE, BEGIN, SHOW ...): the proxy's own
+//	case plan.AnyNode:               // send to one route of its choice
+//	default:                         // send every route; merge as plan.Merge says
+//	}
 package router
 
 import (
