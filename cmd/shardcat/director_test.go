@@ -44,7 +44,7 @@ func TestDirectorCheckSeedAsPublished(t *testing.T) {
 		path + ":14: warning: unknown keyword \"MASTER\"",
 		path + ":27: error: virtual_ipaddress",
 		path + ":48: warning: unknown keyword \"real_server\" at top level",
-		"1 error(s), 33 warning(s)",
+		"1 error(s), 34 warning(s)",
 	} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)

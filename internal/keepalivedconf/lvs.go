@@ -45,7 +45,6 @@ func (p *parser) checkDefaultKeywords(kws map[string]keyword, owner any) {
 	}
 	kws["connect_timeout"] = keyword{line: duration(&d.connectTimeout, time.Millisecond)}
 	kws["retry"] = keyword{line: retry}
-	kws["nb_get_retry"] = keyword{line: retry} // keepalived's older name for retry
 	kws["delay_before_retry"] = keyword{line: duration(&d.delayBeforeRetry, 0)}
 	kws["warmup"] = keyword{line: duration(&d.warmup, 0)}
 	if _, isVS := owner.(*VirtualServer); !isVS {
@@ -198,6 +197,8 @@ func (p *parser) checker(rs *RealServer, s stmt) *block {
 	case "HTTP_GET", "SSL_GET":
 		c.HTTP = &HTTPCheck{HTTPProtocol: "1.0"}
 		kws["url"] = keyword{sub: func(s stmt) *block { return p.url(c.HTTP, s.pos) }}
+		// The old name of retry; keepalived accepts it in these two checkers only.
+		kws["nb_get_retry"] = kws["retry"]
 		kws["virtualhost"] = keyword{line: p.setString(&c.HTTP.VirtualHost)}
 		kws["http_protocol"] = keyword{line: p.setOneOf(&c.HTTP.HTTPProtocol, "1.0", "1.0C", "1.1")}
 		kws["enable_sni"] = keyword{line: p.setFlag(&c.HTTP.EnableSNI)}

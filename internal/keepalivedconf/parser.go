@@ -187,7 +187,7 @@ var belongsIn = map[string]string{
 	"persistence_timeout": "virtual_server", "protocol": "virtual_server", "sorry_server": "virtual_server",
 	"TCP_CHECK": "real_server", "HTTP_GET": "real_server", "SSL_GET": "real_server",
 	"MISC_CHECK": "real_server", "MYSQL_CHECK": "real_server", "weight": "real_server or vrrp_script",
-	"connect_timeout": "a checker", "connect_port": "a checker", "nb_get_retry": "a checker",
+	"connect_timeout": "a checker", "connect_port": "a checker", "nb_get_retry": "HTTP_GET or SSL_GET only; elsewhere write `retry N`",
 	"retry": "a checker", "delay_before_retry": "a checker", "connect_ip": "a checker",
 	"state": "vrrp_instance", "interface": "vrrp_instance", "virtual_router_id": "vrrp_instance",
 	"priority": "vrrp_instance", "advert_int": "vrrp_instance", "authentication": "vrrp_instance",
@@ -210,6 +210,8 @@ func (p *parser) unknownKeyword(b *block, top bool, s stmt) {
 		hint = " ('" + kw[:2] + "' does not start a comment in keepalived.conf; use '#' or '!')"
 	case kw == "MASTER" || kw == "BACKUP":
 		hint = ` (did you mean "state ` + kw + `"? a "state" at the end of a comment on the line above is commented out)`
+	case kw == "nb_get_retry" && !top:
+		hint = " (keepalived accepts nb_get_retry only in HTTP_GET and SSL_GET; write `retry N`)"
 	case belongsIn[kw] != "":
 		hint = " (it belongs in " + belongsIn[kw] + ")"
 		if top && !p.hintedEarlyClose {

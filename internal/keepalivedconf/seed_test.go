@@ -29,6 +29,8 @@ func TestSeedMasterAsKeepalivedReadsIt(t *testing.T) {
 		"21 warning unknown keyword \"是1S\" in authentication",
 		"23 warning unknown keyword \"证密码）必须一样\" in authentication",
 		"27 error virtual_ipaddress: expected ADDRESS[/PREFIX]",
+		// keepalived 2 accepts nb_get_retry only in HTTP_GET/SSL_GET: retry stays 1.
+		"42 warning unknown keyword \"nb_get_retry\" in TCP_CHECK: ignored (keepalived accepts nb_get_retry only in HTTP_GET and SSL_GET; write `retry N`)",
 		// The '}' on line 47 closed virtual_server: what follows is top level.
 		"48 warning unknown keyword \"real_server\" at top level",
 		"48 warning unexpected '{' at top level",
@@ -117,7 +119,7 @@ func TestSeedMasterAsKeepalivedReadsIt(t *testing.T) {
 		t.Fatalf("real_server = %+v", rs)
 	}
 	c := rs.Checkers[0]
-	if c.Type != "TCP_CHECK" || c.ConnectTimeout != 3*time.Second || c.Retry != 3 ||
+	if c.Type != "TCP_CHECK" || c.ConnectTimeout != 3*time.Second || c.Retry != 1 ||
 		c.DelayBeforeRetry != 3*time.Second || c.ConnectPort != 8066 || c.DelayLoop != 60*time.Second {
 		t.Errorf("checker = %+v", c)
 	}
@@ -135,6 +137,9 @@ func TestSeedMasterCleanHasNoFindings(t *testing.T) {
 	var addrs []string
 	for _, rs := range vs.RealServers {
 		addrs = append(addrs, rs.Addr.String())
+		if c := rs.Checkers[0]; c.Retry != 3 || c.DelayBeforeRetry != 3*time.Second || c.ConnectPort != 8066 {
+			t.Errorf("%s checker = %+v", rs.Addr, c)
+		}
 	}
 	if want := "[192.168.100.3:8066 192.168.100.4:8066 192.168.100.5:8066]"; fmt.Sprint(addrs) != want {
 		t.Errorf("real servers = %v, want %s", addrs, want)
