@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 
 	"github.com/shardcat/shardcat/internal/mycatconf"
 	"github.com/shardcat/shardcat/internal/proxy"
@@ -24,6 +26,7 @@ func runProxy(ctx context.Context, args []string, s stdio) int {
 	conf := fs.String("conf", "conf", "Mycat conf directory (server.xml, schema.xml, rule.xml)")
 	check := fs.Bool("check", false, "validate the conf directory, print the model and findings, and exit")
 	verbose := fs.Bool("v", false, "log at debug level")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until the proxy stops")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -35,6 +38,19 @@ func runProxy(ctx context.Context, args []string, s stdio) int {
 			return 1
 		}
 		return 0
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(s.err, "shardcat proxy: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(s.err, "shardcat proxy: %v\n", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
 	}
 	level := slog.LevelInfo
 	if *verbose {
