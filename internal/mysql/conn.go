@@ -234,7 +234,10 @@ func (c *Conn) exchangeAuth(user, plugin string, response []byte) (*AuthRequest,
 	if want != AuthNativePassword && want != AuthCachingSHA2Password {
 		return nil, c.refuse(NewSQLError(ERAccessDenied, "Access denied for user '%s': unsupported auth plugin %q", user, want))
 	}
-	if plugin != want {
+	// A client that picked its own plugin (not the greeting's) may send an
+	// empty first answer (libmariadb does): ask again with an auth switch.
+	emptyForeign := len(response) == 0 && plugin != s.pluginFor("")
+	if plugin != want || emptyForeign {
 		if c.capabilities&ClientPluginAuth == 0 {
 			return nil, c.refuse(NewSQLError(ERAccessDenied, "Access denied for user '%s': client cannot switch to %s", user, want))
 		}

@@ -106,3 +106,27 @@ func TestServerIdleTimeoutAndKill(t *testing.T) {
 		t.Error("CloseConnection found a connection that does not exist")
 	}
 }
+
+// TestErrorInsideResultSet: an ERR after some rows ends the response, for a
+// direct client and through a forwarding relay, and both stay in step.
+func TestErrorInsideResultSet(t *testing.T) {
+	backendAddr, _, _ := startServer(t, nil)
+	relayAddr, _, _ := startServerWith(t, &relayHandler{backendAddr: backendAddr})
+	for _, addr := range []string{backendAddr, relayAddr} {
+		for _, deprecateEOF := range []bool{true, false} {
+			cc, err := Dial(t.Context(), addr, "app", "secret", "", &DialOptions{DisableDeprecateEOF: !deprecateEOF})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = cc.Execute("rows then error")
+			var se *SQLError
+			if !errors.As(err, &se) || se.Code != ERQueryInterrupted || se.State != "70100" {
+				t.Errorf("%s: err = %v, want 1317", addr, err)
+			}
+			if r, err := cc.Execute("select 1"); err != nil || rowsText(r.Rows) != "1" {
+				t.Errorf("%s: next query = %v, %v", addr, r, err)
+			}
+			cc.Close()
+		}
+	}
+}

@@ -137,6 +137,17 @@ func (h *memHandler) run(c *Conn, q string) (*Result, error) {
 			Columns: []*ColumnDef{{Name: "len", Type: TypeLongLong, Charset: CharsetBinary}, {Name: "v", Type: TypeLongBlob, Charset: CharsetBinary}},
 			Rows:    []Row{{[]byte(strconv.Itoa(len(arg))), []byte(arg)}},
 		}, nil
+	case lower == "rows then error":
+		// Streams two rows, then fails: the ERR arrives inside the result set.
+		if err := c.WriteColumns(memColumns[:1]); err != nil {
+			return nil, err
+		}
+		for _, v := range []string{"1", "2"} {
+			if err := c.WriteRow(Row{[]byte(v)}); err != nil {
+				return nil, err
+			}
+		}
+		return nil, NewSQLError(ERQueryInterrupted, "Query execution was interrupted")
 	case lower == "warn":
 		return &Result{Warnings: 3, Info: "Rows matched: 0"}, nil
 	case lower == "":
