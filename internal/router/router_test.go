@@ -180,7 +180,7 @@ func TestSQLMaxLimit(t *testing.T) {
 		{"SELECT * FROM travelrecord LIMIT 5", "LIMIT 5"},                          // kept
 		{"SELECT * FROM travelrecord WHERE id = 4", "id = 4"},                      // primary key condition
 		{"SELECT COUNT(*) FROM travelrecord", "FROM travelrecord"},                 // aggregate only
-		{"SELECT fee, COUNT(*) FROM travelrecord GROUP BY fee", "LIMIT 100"},       // grouped
+		{"SELECT fee, COUNT(*) FROM travelrecord GROUP BY fee", "GROUP BY `fee`"},  // grouped: the limit is in the merge
 		{"SELECT * FROM nolimit", "FROM nolimit"},                                  // needAddLimit=false
 		{"SELECT * FROM company", "LIMIT 100"},                                     // global
 		{"SELECT * FROM customer c JOIN orders o ON o.customer_id = c.id", "c.id"}, // several tables
@@ -190,6 +190,9 @@ func TestSQLMaxLimit(t *testing.T) {
 		if got := p.Routes[0].SQL; !strings.HasSuffix(got, c.wantSuffix) {
 			t.Errorf("%s\n got %s\nwant suffix %q", c.sql, got, c.wantSuffix)
 		}
+	}
+	if p := mustRoute(t, r, "TESTDB", "SELECT fee, COUNT(*) FROM travelrecord GROUP BY fee"); p.Merge == nil || p.Merge.Limit != 100 {
+		t.Errorf("grouped select: sqlMaxLimit must apply to the merged groups: %+v", p.Merge)
 	}
 	p := mustRoute(t, r, "OTHERDB", "SELECT * FROM items")
 	if strings.Contains(p.Routes[0].SQL, "LIMIT") {
@@ -207,8 +210,12 @@ func TestMergeDescription(t *testing.T) {
 	if m.Limit != 20 || m.Offset != 10 {
 		t.Errorf("limit %d offset %d", m.Limit, m.Offset)
 	}
-	if !strings.HasSuffix(p.Routes[0].SQL, "LIMIT 30") {
-		t.Errorf("nodes must get LIMIT offset+count: %s", p.Routes[0].SQL)
+	if strings.Contains(p.Routes[0].SQL, "LIMIT") {
+		t.Errorf("grouped rows must all reach the merge, nodes got a LIMIT: %s", p.Routes[0].SQL)
+	}
+	if p := mustRoute(t, r, "TESTDB", "SELECT id FROM travelrecord ORDER BY fee LIMIT 10, 20"); !strings.HasSuffix(p.Routes[0].SQL, "ORDER BY `fee` LIMIT 30") ||
+		p.Merge.Limit != 20 || p.Merge.Offset != 10 || p.Merge.OrderBy[0].Position != 1 || p.Merge.HiddenColumns != 1 {
+		t.Errorf("nodes must get LIMIT offset+count and the hidden sort key: %s %+v", p.Routes[0].SQL, p.Merge)
 	}
 	wantAgg := []Aggregate{{Position: 1, Func: "COUNT"}, {Position: 2, Func: "SUM"}, {Position: 3, Func: "AVG", CountPosition: 4}}
 	if !slices.Equal(m.Aggregates, wantAgg) || m.HiddenColumns != 1 {

@@ -57,6 +57,9 @@ func (r *Router) planSelect(cur *mycatconf.Schema, original string, stmt ast.Stm
 		if splitAverages(stmt, merge) {
 			rewritten = true
 		}
+		if addHiddenKeys(stmt, merge) {
+			rewritten = true
+		}
 	}
 	if sel, ok := stmt.(*ast.SelectStmt); ok {
 		if n, add := needAddLimit(schema, c, sel); add {
@@ -367,6 +370,12 @@ func pushLimit(stmt ast.StmtNode, merge *Merge) (bool, error) {
 		}
 	}
 	merge.Limit, merge.Offset = count, offset
+	if len(merge.GroupBy) > 0 || len(merge.Aggregates) > 0 {
+		// A node's partial groups must all reach the merge: the limit
+		// applies only to the merged groups.
+		*limit = nil
+		return true, nil
+	}
 	if offset == 0 && l.Offset == nil {
 		return false, nil
 	}
@@ -573,6 +582,46 @@ func splitAverages(stmt ast.StmtNode, m *Merge) bool {
 		a.CountPosition = len(sel.Fields.Fields) - 1
 		m.HiddenColumns++
 		changed = true
+	}
+	return changed
+}
+
+// addHiddenKeys appends ORDER BY and GROUP BY keys missing from the select
+// list as trailing columns, so the proxy can sort and group merged rows.
+// Not under DISTINCT, where an extra column would change which rows are
+// distinct, nor after *, where positions are unknown.
+func addHiddenKeys(stmt ast.StmtNode, m *Merge) bool {
+	sel, ok := stmt.(*ast.SelectStmt)
+	if !ok || m.WildcardSelect || m.Distinct || sel.Fields == nil {
+		return false
+	}
+	changed := false
+	add := func(col *Column, e ast.ExprNode) {
+		if col.Position >= 0 {
+			return
+		}
+		if _, isPos := e.(*ast.PositionExpr); isPos {
+			return
+		}
+		sel.Fields.Fields = append(sel.Fields.Fields, &ast.SelectField{Expr: e})
+		col.Position = len(sel.Fields.Fields) - 1
+		m.HiddenColumns++
+		if agg, ok := e.(*ast.AggregateFuncExpr); ok {
+			m.Aggregates = append(m.Aggregates, Aggregate{Position: col.Position, Func: strings.ToUpper(agg.F), Distinct: agg.Distinct})
+		} else if containsAggregate(e) {
+			m.Aggregates = append(m.Aggregates, Aggregate{Position: col.Position, Func: "EXPR"})
+		}
+		changed = true
+	}
+	if sel.GroupBy != nil {
+		for i, item := range sel.GroupBy.Items {
+			add(&m.GroupBy[i], item.Expr)
+		}
+	}
+	if sel.OrderBy != nil {
+		for i, item := range sel.OrderBy.Items {
+			add(&m.OrderBy[i].Column, item.Expr)
+		}
 	}
 	return changed
 }
