@@ -31,12 +31,12 @@ type Key struct {
 type ValueKind int
 
 const (
-	KindText    ValueKind = iota // case- and accent-insensitive, trailing spaces ignored (*_general_ci)
-	KindBinary                   // byte order (binary strings, _bin collations)
-	KindExact                    // integers and DECIMAL: exact decimal order
-	KindFloat                    // FLOAT and DOUBLE
-	KindTemporal                 // DATE, DATETIME, TIMESTAMP, YEAR: fixed-width text orders correctly
-	KindTime                     // TIME: may be negative or over 100 hours
+	KindText     ValueKind = iota // case- and accent-insensitive, trailing spaces ignored (*_general_ci)
+	KindBinary                    // byte order (binary strings, _bin collations)
+	KindExact                     // integers and DECIMAL: exact decimal order
+	KindFloat                     // FLOAT and DOUBLE
+	KindTemporal                  // DATE, DATETIME, TIMESTAMP, YEAR: fixed-width text orders correctly
+	KindTime                      // TIME: may be negative or over 100 hours
 )
 
 // binaryCharset is MySQL's charset number for binary strings.

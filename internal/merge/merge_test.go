@@ -10,7 +10,7 @@ import (
 
 func TestCompareValues(t *testing.T) {
 	cases := []struct {
-		a, b string
+		a, b  string
 		aNull bool
 		kind  ValueKind
 		want  int

@@ -3,6 +3,7 @@ package merge
 import (
 	"container/heap"
 	"io"
+	"slices"
 )
 
 // Stream yields rows until io.EOF.
@@ -113,7 +114,7 @@ func (h *rowHeap) Less(i, j int) bool {
 	return h.items[i].stream < h.items[j].stream
 }
 func (h *rowHeap) Swap(i, j int) { h.items[i], h.items[j] = h.items[j], h.items[i] }
-func (h *rowHeap) Push(x any)   { h.items = append(h.items, x.(heapItem)) }
+func (h *rowHeap) Push(x any)    { h.items = append(h.items, x.(heapItem)) }
 func (h *rowHeap) Pop() any {
 	it := h.items[len(h.items)-1]
 	h.items = h.items[:len(h.items)-1]
@@ -144,3 +145,5 @@ func (l *Limit) Next() (Row, error) {
 	}
 	return r, err
 }
+
+func stableSort(rows []Row, cmp func(a, b Row) int) { slices.SortStableFunc(rows, cmp) }

@@ -461,16 +461,8 @@ func (s *session) mergeSelect(ctx context.Context, plan *router.Plan, more bool)
 	if m == nil {
 		m = &router.Merge{Limit: -1}
 	}
-	switch {
-	case len(m.GroupBy) > 0 || len(m.Aggregates) > 0:
-		return mysql.NewSQLError(mysql.ERNotSupportedYet, "GROUP BY and aggregate functions across several data nodes are not supported yet")
-	case m.Distinct || m.UnionDistinct:
-		return mysql.NewSQLError(mysql.ERNotSupportedYet, "DISTINCT across several data nodes is not supported yet")
-	}
-	for _, k := range m.OrderBy {
-		if k.Position < 0 && !m.WildcardSelect {
-			return mysql.NewSQLError(mysql.ERNotSupportedYet, "ORDER BY %s across several data nodes needs the expression in the select list", k.Expr)
-		}
+	if err := checkMergeable(m); err != nil {
+		return err
 	}
 	res, err := s.sendAll(ctx, plan.Routes, plan.ForceMaster)
 	if err != nil {
@@ -504,14 +496,9 @@ func (s *session) mergeSelect(ctx context.Context, plan *router.Plan, more bool)
 	for i, nr := range res {
 		streams[i] = &nodeStream{nr: nr, cols: len(cols)}
 	}
-	var src merge.Stream
-	if len(keys) > 0 {
-		src = merge.NewSorted(streams, keys)
-	} else {
-		src = &merge.Concat{Streams: streams}
-	}
-	if m.Limit >= 0 || m.Offset > 0 {
-		src = &merge.Limit{Src: src, Offset: m.Offset, Count: m.Limit}
+	src, err := s.p.mergePipeline(m, cols, keys, streams)
+	if err != nil {
+		return err
 	}
 	s.p.stats.merged.Add(1)
 	// Rows are checked before the header goes out, so a node's error in the
@@ -540,6 +527,95 @@ func (s *session) mergeSelect(ctx context.Context, plan *router.Plan, more bool)
 	}
 	s.syncStatus()
 	return s.conn.WriteResultSetEnd(moreFlag(more)|s.statusFlags(), 0)
+}
+
+// checkMergeable refuses, before anything runs, the multi-node SELECTs whose
+// merge the proxy cannot do exactly.
+func checkMergeable(m *router.Merge) error {
+	unsupported := func(format string, args ...any) error {
+		return mysql.NewSQLError(mysql.ERNotSupportedYet, format, args...)
+	}
+	if m.Having != "" {
+		return unsupported("HAVING across several data nodes is not supported yet")
+	}
+	if m.HiddenColumns > 0 {
+		return unsupported("AVG across several data nodes is not supported yet")
+	}
+	for _, a := range m.Aggregates {
+		switch {
+		case a.Position < 0:
+			return unsupported("aggregate after * across several data nodes is not supported yet")
+		case a.Distinct && a.Func != "MIN" && a.Func != "MAX":
+			return unsupported("%s(DISTINCT ...) across several data nodes is not supported yet", a.Func)
+		case a.Func != "COUNT" && a.Func != "SUM" && a.Func != "MIN" && a.Func != "MAX":
+			return unsupported("%s across several data nodes is not supported yet (COUNT, SUM, MIN and MAX are)", strings.ToLower(a.Func))
+		}
+	}
+	for _, g := range m.GroupBy {
+		if g.Position < 0 {
+			return unsupported("GROUP BY %s across several data nodes needs the expression in the select list", g.Expr)
+		}
+	}
+	if len(m.GroupBy) > 0 && m.Limit >= 0 {
+		return unsupported("GROUP BY with LIMIT across several data nodes is not supported yet")
+	}
+	if len(m.GroupBy) > 0 && len(m.Aggregates) == 0 {
+		return unsupported("GROUP BY without aggregates across several data nodes is not supported yet; use DISTINCT")
+	}
+	for _, k := range m.OrderBy {
+		if k.Position < 0 && !m.WildcardSelect {
+			return unsupported("ORDER BY %s across several data nodes needs the expression in the select list", k.Expr)
+		}
+	}
+	return nil
+}
+
+// mergePipeline builds the row stream that combines the nodes' results.
+func (p *Proxy) mergePipeline(m *router.Merge, cols []*mysql.ColumnDef, order []merge.Key, streams []merge.Stream) (merge.Stream, error) {
+	kindAt := func(pos int) merge.ValueKind {
+		return merge.KindOf(cols[pos].Type, cols[pos].Charset, cols[pos].Flags)
+	}
+	var src merge.Stream
+	switch {
+	case len(m.Aggregates) > 0:
+		agg := &merge.Aggregate{Src: &merge.Concat{Streams: streams}, MaxGroups: p.opt.MaxResultRows, Width: len(cols)}
+		for _, g := range m.GroupBy {
+			if g.Position >= len(cols) {
+				return nil, mysql.NewSQLError(mysql.ERUnknownError, "GROUP BY position outside the result")
+			}
+			agg.GroupKeys = append(agg.GroupKeys, merge.Key{Pos: g.Position, Kind: kindAt(g.Position)})
+		}
+		for _, a := range m.Aggregates {
+			if a.Position >= len(cols) {
+				return nil, mysql.NewSQLError(mysql.ERUnknownError, "aggregate position outside the result")
+			}
+			f := map[string]merge.AggFunc{"COUNT": merge.AggCount, "SUM": merge.AggSum, "MIN": merge.AggMin, "MAX": merge.AggMax}[a.Func]
+			agg.Aggs = append(agg.Aggs, merge.Agg{Pos: a.Position, Func: f, Kind: kindAt(a.Position)})
+		}
+		src = agg
+		if len(order) > 0 {
+			src = &merge.Sort{Src: src, Keys: order, MaxRows: p.opt.MaxResultRows}
+		}
+	case m.Distinct || m.UnionDistinct:
+		kinds := make([]merge.ValueKind, len(cols))
+		for i := range cols {
+			kinds[i] = kindAt(i)
+		}
+		if len(order) > 0 {
+			src = merge.NewSorted(streams, order)
+		} else {
+			src = &merge.Concat{Streams: streams}
+		}
+		src = &merge.Distinct{Src: src, Kinds: kinds, MaxRows: p.opt.MaxResultRows}
+	case len(order) > 0:
+		src = merge.NewSorted(streams, order)
+	default:
+		src = &merge.Concat{Streams: streams}
+	}
+	if m.Limit >= 0 || m.Offset > 0 {
+		src = &merge.Limit{Src: src, Offset: m.Offset, Count: m.Limit}
+	}
+	return src, nil
 }
 
 func columnByName(cols []*mysql.ColumnDef, expr string) int {
