@@ -280,7 +280,9 @@ func (r *Router) plan(schema, original string, stmt ast.StmtNode) (*Plan, error)
 		}
 		return &Plan{Kind: KindExplain, Schema: inner.Schema, Inner: inner}, nil
 	}
-	return &Plan{Kind: kind, Schema: schema}, nil
+	// Statements the router does not know (CALL, LOAD DATA, LOCK ...) count
+	// as writes, so read-only users cannot run them.
+	return &Plan{Kind: kind, Schema: schema, Writes: kind == KindOther}, nil
 }
 
 func (r *Router) planExplained(schema, original string, x *ast.ExplainStmt) (*Plan, error) {
