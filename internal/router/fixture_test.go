@@ -61,6 +61,7 @@ func (f rangeFunc) PartitionNum() int { return int(f.parts) }
 //	  CUSTOMER       mod-long(ID) dn1..dn3
 //	    ORDERS       child: CUSTOMER_ID -> CUSTOMER.ID (placed by the parent's rule)
 //	      ORDER_ITEMS child: ORDER_ID -> ORDERS.ID (needs a lookup)
+//	      ORDER_NOTES child: CUST -> ORDERS.CUSTOMER_ID (placed by CUSTOMER's rule, two levels up)
 //	  HOTNEWS        range(ID, 1000 per node) dn1..dn3, ruleRequired
 //	  GOODS          single node dn2
 //	  AUTOTAB        mod-long(ID) dn1..dn3, autoIncrement primaryKey ID
@@ -84,8 +85,10 @@ func testConfig() *mycatconf.Config {
 		JoinKey: "CUSTOMER_ID", ParentKey: "ID", PrimaryKey: "ID", NeedAddLimit: true}
 	items := &mycatconf.Table{Name: "ORDER_ITEMS", Type: mycatconf.TableChild, DataNodes: dn123, Parent: orders,
 		JoinKey: "ORDER_ID", ParentKey: "ID", NeedAddLimit: true}
+	notes := &mycatconf.Table{Name: "ORDER_NOTES", Type: mycatconf.TableChild, DataNodes: dn123, Parent: orders,
+		JoinKey: "CUST", ParentKey: "CUSTOMER_ID", NeedAddLimit: true}
 	customer.Children = []*mycatconf.Table{orders}
-	orders.Children = []*mycatconf.Table{items}
+	orders.Children = []*mycatconf.Table{items, notes}
 	hotnews := sharded("HOTNEWS", rngRule)
 	hotnews.RuleRequired = true
 	autotab := sharded("AUTOTAB", modRule)
@@ -103,6 +106,7 @@ func testConfig() *mycatconf.Config {
 		"CUSTOMER":     customer,
 		"ORDERS":       orders,
 		"ORDER_ITEMS":  items,
+		"ORDER_NOTES":  notes,
 		"HOTNEWS":      hotnews,
 		"GOODS":        {Name: "GOODS", Type: mycatconf.TableSingle, DataNodes: []string{"dn2"}, NeedAddLimit: true},
 		"AUTOTAB":      autotab,
