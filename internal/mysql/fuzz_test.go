@@ -3,10 +3,15 @@ package mysql
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"io"
+	"log/slog"
+	"net"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzReadPacket feeds arbitrary bytes to the packet reader: it must return
@@ -188,5 +193,65 @@ func FuzzInterpolateQuery(f *testing.F) {
 		}
 		InterpolateQuery(query, params, false)
 		InterpolateQuery(query, params, true)
+	})
+}
+
+// FuzzServerCommand sends one arbitrary command packet to a live Server
+// after login: the server must answer, wait for more, or close, and never
+// panic. (A hang would show as the fuzz worker timing out.)
+func FuzzServerCommand(f *testing.F) {
+	rec := &recordingHandler{}
+	addr, _, _ := startServer(f, func(s *Server) { s.Logger = slog.New(rec) })
+	stmt, _ := AppendStmtExecute(nil, 1, []any{int64(1), "x"})
+	for _, seed := range [][]byte{
+		{ComQuery, 's', 'e', 'l', 'e', 'c', 't', ' ', '1'}, {ComPing}, {ComInitDB, 't', 'e', 's', 't'},
+		stmt, {ComStmtPrepare, '?', '?'}, {ComStmtReset, 1, 0, 0, 0}, {ComChangeUser, 'a', 0, 0, 0},
+		{ComFieldList, 't', 0}, {ComSetOption, 0, 0}, {ComStmtSendLongData, 1, 0, 0, 0, 0, 0, 'x'},
+	} {
+		f.Add(seed, true)
+	}
+	f.Fuzz(func(t *testing.T, payload []byte, prepareFirst bool) {
+		if len(payload) == 0 {
+			return
+		}
+		cc, err := Dial(context.Background(), addr, "app", "secret", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cc.Close()
+		cc.SetDeadline(time.Now().Add(5 * time.Second))
+		if prepareFirst {
+			if _, err := cc.Prepare("SELECT ?, ?"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := cc.WriteCommandPayload(payload); err != nil {
+			t.Fatal(err)
+		}
+		switch payload[0] {
+		case ComQuit:
+			return
+		case ComStmtSendLongData, ComStmtClose:
+			// No response by design.
+		default:
+			// Read the whole response: packets until the server waits or closes.
+			cc.pc.Conn().SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+			for {
+				if _, err := cc.pc.ReadPacket(); err != nil {
+					var ne net.Error
+					if errors.As(err, &ne) && ne.Timeout() {
+						break // response complete: the server waits for us
+					}
+					return // the server closed the connection: allowed
+				}
+			}
+		}
+		rec.mu.Lock()
+		for _, m := range rec.msgs {
+			if strings.Contains(m, "panic") {
+				t.Fatalf("server panicked: %s", m)
+			}
+		}
+		rec.mu.Unlock()
 	})
 }
