@@ -33,6 +33,9 @@ func TestCheckerInheritance(t *testing.T) {
         }
     }
 }
+global_defs {
+    enable_script_security
+}
 `
 	cfg, findings, err := Parse("t.conf", []byte(conf), Options{})
 	if err != nil || len(findings) != 0 {
@@ -91,7 +94,7 @@ func TestCheckerDefaults(t *testing.T) {
 // Instance defaults as keepalived's, and global_defs inheritance wherever
 // global_defs appears in the file.
 func TestInstanceDefaults(t *testing.T) {
-	conf := "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 9\n garp_master_repeat 2\n}\n" +
+	conf := "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 9\n garp_master_repeat 2\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n" +
 		"global_defs {\n vrrp_garp_master_delay 3\n vrrp_strict\n vrrp_version 3\n}\n"
 	cfg, _, _ := Parse("t.conf", []byte(conf), Options{})
 	in := cfg.Instances[0]

@@ -15,17 +15,24 @@ func (p *parser) finish() {
 	if !p.globalSet["lower_repeat"] {
 		g.GARP.LowerPrioRepeat = g.GARP.MasterRepeat
 	}
+	scripts := p.cfg.Scripts[:0]
 	for _, sc := range p.cfg.Scripts {
+		if sc.Script == "" {
+			continue // reported when its block closed; keepalived removes it
+		}
 		if !p.scriptTimeouts[sc] {
 			sc.Timeout = sc.Interval
 		}
+		scripts = append(scripts, sc)
 	}
+	p.cfg.Scripts = scripts
 	for _, in := range p.cfg.Instances {
 		p.finishInstance(in)
 	}
 	p.checkVRIDs()
 	p.finishSyncGroups()
 	p.finishVirtualServers()
+	p.checkScriptSecurity()
 }
 
 func (p *parser) finishInstance(in *VRRPInstance) {
@@ -93,15 +100,16 @@ func (p *parser) completeInstance(in *VRRPInstance, set map[string]bool) {
 	name := "vrrp_instance " + in.Name
 
 	// Address family: one per instance; IPv6 defaults to VRRPv3.
-	ipv6 := false
-	for i, vip := range in.VirtualIPs {
-		is6 := vip.Prefix.Addr().Is6()
-		if i == 0 {
-			ipv6 = is6
-		} else if is6 != ipv6 {
-			p.rep.errorf(vip.Pos, "virtual_ipaddress %s: an instance advertises one address family; put addresses of the other family in virtual_ipaddress_excluded", vip.Prefix)
+	ipv6 := len(in.VirtualIPs) > 0 && in.VirtualIPs[0].Prefix.Addr().Is6()
+	sameFamily := in.VirtualIPs[:0]
+	for _, vip := range in.VirtualIPs {
+		if vip.Prefix.Addr().Is6() != ipv6 {
+			p.rep.errorf(vip.Pos, "virtual_ipaddress %s: an instance advertises one address family: ignored (put addresses of the other family in virtual_ipaddress_excluded)", vip.Prefix)
+			continue
 		}
+		sameFamily = append(sameFamily, vip)
 	}
+	in.VirtualIPs = sameFamily
 	switch {
 	case ipv6 && set["version"] && in.Version == 2 && strict:
 		p.rep.warnf(in.Pos, "%s: vrrp_strict: IPv6 cannot use VRRP version 2: version 3 used", name)
@@ -111,8 +119,12 @@ func (p *parser) completeInstance(in *VRRPInstance, set map[string]bool) {
 	case !set["version"]:
 		in.Version = g.VRRPVersion
 	}
-	if len(in.VirtualIPs) == 0 && (in.Version == 3 || strict) {
-		p.rep.errorf(in.Pos, "%s: no virtual_ipaddress; VRRPv3 and vrrp_strict need at least one", name)
+	if len(in.VirtualIPs) == 0 {
+		if in.Version == 3 || strict {
+			p.rep.errorf(in.Pos, "%s: no virtual_ipaddress; VRRPv3 and vrrp_strict need at least one", name)
+			return // keepalived drops the instance here
+		}
+		p.rep.warnf(in.Pos, "%s: no virtual_ipaddress: the instance moves no address", name)
 	}
 
 	// Priority and state default from each other; 255 is the address owner.
@@ -149,9 +161,6 @@ func (p *parser) completeInstance(in *VRRPInstance, set map[string]bool) {
 	}
 	if strict && len(in.UnicastPeers) > 0 {
 		p.rep.errorf(in.Pos, "%s: vrrp_strict forbids unicast_peer (strict VRRP is multicast only)", name)
-	}
-	if ipv6 && len(in.UnicastPeers) == 0 && len(in.VirtualIPs) > 0 && !in.VirtualIPs[0].Prefix.Addr().IsLinkLocalUnicast() {
-		p.rep.warnf(in.VirtualIPs[0].Pos, "%s: the first IPv6 virtual_ipaddress must be link-local (fe80::/10) for multicast VRRPv3", name)
 	}
 
 	// An advert carries at most 255 addresses, and no more than fit in one
@@ -243,6 +252,8 @@ func (p *parser) checkVRIDs() {
 }
 
 func (p *parser) finishSyncGroups() {
+	kept := p.cfg.SyncGroups[:0]
+	defer func() { p.cfg.SyncGroups = kept }()
 	for _, g := range p.cfg.SyncGroups {
 		var members []string
 		for _, name := range g.Members {
@@ -258,15 +269,23 @@ func (p *parser) finishSyncGroups() {
 			}
 		}
 		g.Members = members
-		kept := g.TrackScripts[:0]
+		if len(members) == 1 {
+			p.rep.warnf(g.Pos, "vrrp_sync_group %s has only one vrrp_instance: probably not what you want", g.Name)
+		}
+		keptScripts := g.TrackScripts[:0]
 		for _, t := range g.TrackScripts {
 			if p.cfg.Script(t.Name) == nil {
 				p.rep.warnf(t.Pos, "vrrp_sync_group %s: track_script %s: no vrrp_script of that name: ignored", g.Name, t.Name)
 				continue
 			}
-			kept = append(kept, t)
+			keptScripts = append(keptScripts, t)
 		}
-		g.TrackScripts = kept
+		g.TrackScripts = keptScripts
+		if len(g.Members) == 0 {
+			p.rep.warnf(g.Pos, "vrrp_sync_group %s has no vrrp_instance: ignored", g.Name)
+			continue
+		}
+		kept = append(kept, g)
 	}
 }
 
@@ -285,7 +304,7 @@ func (p *parser) finishVirtualServers() {
 		var group *VirtualServerGroup
 		if vs.Group != "" {
 			if group = groups[vs.Group]; group == nil {
-				p.rep.errorf(vs.Pos, "virtual_server group %s: no virtual_server_group of that name: ignored", vs.Group)
+				p.rep.warnf(vs.Pos, "virtual_server group %s: no virtual_server_group of that name: ignored", vs.Group)
 				continue
 			}
 		}
@@ -296,7 +315,7 @@ func (p *parser) finishVirtualServers() {
 		p.resolveService(vs, group)
 		key := vs.Protocol + " " + vs.name()
 		if other := services[key]; other != nil {
-			p.rep.errorf(vs.Pos, "virtual_server %s is already defined at %s", vs.name(), other.Pos)
+			p.rep.warnf(vs.Pos, "virtual_server %s is already defined at %s: ignored (IPVS keeps one service)", vs.name(), other.Pos)
 			continue
 		}
 		services[key] = vs
@@ -489,5 +508,45 @@ func (p *parser) resolveChecker(vs *VirtualServer, rs *RealServer, c *Checker) {
 	}
 	if c.Misc != nil && c.Misc.Timeout == 0 {
 		c.Misc.Timeout = c.DelayLoop
+	}
+}
+
+// checkScriptSecurity warns, as keepalived does, when scripts would run
+// without enable_script_security.
+func (p *parser) checkScriptSecurity() {
+	if p.cfg.Global.EnableScriptSecurity {
+		return
+	}
+	var first *Pos
+	use := func(pos Pos) {
+		if first == nil {
+			first = &pos
+		}
+	}
+	for _, sc := range p.cfg.Scripts {
+		use(sc.Pos)
+	}
+	for _, in := range p.cfg.Instances {
+		if n := in.Notify; n.Master != nil || n.Backup != nil || n.Fault != nil || n.Stop != nil || n.Any != nil {
+			use(in.Pos)
+		}
+	}
+	for _, vs := range p.cfg.VirtualServers {
+		if vs.QuorumUp != nil || vs.QuorumDown != nil {
+			use(vs.Pos)
+		}
+		for _, rs := range vs.RealServers {
+			if rs.NotifyUp != nil || rs.NotifyDown != nil {
+				use(rs.Pos)
+			}
+			for _, c := range rs.Checkers {
+				if c.Misc != nil {
+					use(c.Pos)
+				}
+			}
+		}
+	}
+	if first != nil {
+		p.rep.warnf(*first, "scripts are run but enable_script_security is not set in global_defs (keepalived reports a SECURITY VIOLATION)")
 	}
 }

@@ -242,7 +242,7 @@ func (lx *lexer) conditional(text string) (rest string, keep bool) {
 	return rest, matches != negate
 }
 
-// define records "$NAME=value" (blanks allowed before '='). It reports false
+// define records "$NAME=value". It reports false
 // when the line is not a definition, so that it is processed as text.
 func (lx *lexer) define(pos Pos, text string, cont bool) bool {
 	i := 1
@@ -253,11 +253,13 @@ func (lx *lexer) define(pos Pos, text string, cont bool) bool {
 		i++
 	}
 	name := text[1:i]
-	rest := strings.TrimLeft(text[i:], " \t")
-	if !strings.HasPrefix(rest, "=") {
+	// As keepalived: "=" must follow the name directly; "$X = 1" is not a
+	// definition (and is read as the unknown keyword "$X").
+	rest, ok := strings.CutPrefix(text[i:], "=")
+	if !ok {
 		return false
 	}
-	value := strings.TrimLeft(rest[1:], " \t")
+	value := strings.TrimLeft(rest, " \t")
 	def := &definition{}
 	if cont {
 		def.multiline = true

@@ -43,8 +43,12 @@ func TestLexer(t *testing.T) {
 			[]string{"01: a", "04: d"}},
 		{"conditionals without a config id", "@lb1 a\n@^lb1 b\n", "",
 			[]string{"02: b"}},
-		{"parameters", "$X=eth0\n$Y = ${X}:1\n$Z=a,b\nif $X ${Y} $Z, ($X) $Xs $UNDEFINED\n", "",
+		{"parameters", "$X=eth0\n$Y= ${X}:1\n$Z=a,b\nif $X ${Y} $Z, ($X) $Xs $UNDEFINED\n", "",
 			[]string{"04: if|eth0|eth0:1|a,b,|(eth0)|$Xs|$UNDEFINED"}},
+		// keepalived needs '=' right after the name; an undefined ${Y} is
+		// then split at its braces.
+		{"not a definition", "$Y = 1\nx ${Y}\n", "",
+			[]string{"01: $Y|=|1", "02: x|$", "02: {", "02: Y", "02: }"}},
 		// The conditional is read before substitution, as keepalived does, but a
 		// substitution that yields a conditional is read again.
 		{"parameter in a conditional", "$ID=lb1\n@$ID a\n$C=@lb1\n$C b\n", "lb1",
@@ -95,6 +99,7 @@ func TestInclude(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "keepalived.conf"), `global_defs {
     router_id main
+    enable_script_security
 }
 include conf.d/*.conf
 include extra/{b,a}.inc
@@ -102,7 +107,7 @@ include extra/{b,a}.inc
 	writeFile(t, filepath.Join(dir, "conf.d", "20-vs.conf"), "virtual_server 10.0.0.1 80 {\n  protocol TCP\n  lvs_sched rr\n  lvs_method NAT\n  real_server 10.0.0.2 80 {\n  }\n}\n")
 	writeFile(t, filepath.Join(dir, "conf.d", "10-vrrp.conf"), "# instances\ninclude ../instances/vi1.part\n")
 	writeFile(t, filepath.Join(dir, "conf.d", "ignored.txt"), "this is not read\n")
-	writeFile(t, filepath.Join(dir, "instances", "vi1.part"), "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  bogus_keyword\n}\n")
+	writeFile(t, filepath.Join(dir, "instances", "vi1.part"), "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  bogus_keyword\n  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n")
 	writeFile(t, filepath.Join(dir, "extra", "a.inc"), "vrrp_script a {\n script /bin/a\n}\n")
 	writeFile(t, filepath.Join(dir, "extra", "b.inc"), "vrrp_script b {\n script /bin/b\n}\n")
 

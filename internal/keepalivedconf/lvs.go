@@ -78,11 +78,11 @@ func (p *parser) virtualServer(s stmt) *block {
 		}
 		vs.Group = name
 	default:
-		if len(args) < 2 {
-			p.rep.errorf(s.pos, "virtual_server: expected `virtual_server IP PORT`, `virtual_server fwmark N` or `virtual_server group NAME`: block ignored")
+		if len(args) == 0 {
+			p.rep.errorf(s.pos, "virtual_server: expected `virtual_server IP [PORT]`, `virtual_server fwmark N` or `virtual_server group NAME`: block ignored")
 			return nil
 		}
-		ap, ok := p.addrPortValue(s, 0)
+		ap, ok := p.addrOptionalPort(s, 0, 0)
 		if !ok {
 			return nil
 		}
@@ -151,7 +151,8 @@ func (p *parser) setMethod(dst *string) func(stmt) {
 }
 
 func (p *parser) realServer(vs *VirtualServer, s stmt) *block {
-	ap, ok := p.addrPortValue(s, 0)
+	// The port may be left out (fwmark services); 0 then means "the virtual port".
+	ap, ok := p.addrOptionalPort(s, 0, 0)
 	if !ok {
 		return nil
 	}
@@ -198,7 +199,10 @@ func (p *parser) checker(rs *RealServer, s stmt) *block {
 		c.HTTP = &HTTPCheck{HTTPProtocol: "1.0"}
 		kws["url"] = keyword{sub: func(s stmt) *block { return p.url(c.HTTP, s.pos) }}
 		// The old name of retry; keepalived accepts it in these two checkers only.
-		kws["nb_get_retry"] = kws["retry"]
+		kws["nb_get_retry"] = keyword{line: func(s stmt) {
+			p.rep.warnf(s.pos, "nb_get_retry is deprecated: write retry")
+			kws["retry"].line(s)
+		}}
 		kws["virtualhost"] = keyword{line: p.setString(&c.HTTP.VirtualHost)}
 		kws["http_protocol"] = keyword{line: p.setOneOf(&c.HTTP.HTTPProtocol, "1.0", "1.0C", "1.1")}
 		kws["enable_sni"] = keyword{line: p.setFlag(&c.HTTP.EnableSNI)}
@@ -223,14 +227,19 @@ func (p *parser) checker(rs *RealServer, s stmt) *block {
 		kws["query"] = keyword{line: p.setString(&c.MySQL.Query)}
 	}
 	return &block{name: c.Type, keywords: kws, close: func() {
+		var missing string
 		switch {
 		case c.Misc != nil && c.Misc.Path == "":
-			p.rep.errorf(c.Pos, "MISC_CHECK: no misc_path (expected `misc_path \"/path/to/check args\"`)")
+			missing = "no misc_path (expected `misc_path \"/path/to/check args\"`)"
 		case c.HTTP != nil && len(c.HTTP.URLs) == 0:
-			p.rep.errorf(c.Pos, "%s: no url block (expected `url { path /health }`)", c.Type)
+			missing = "no url block (expected `url { path /health }`)"
 		case c.MySQL != nil && c.MySQL.User == "":
-			p.rep.errorf(c.Pos, "MYSQL_CHECK: no user (expected `user NAME`)")
+			missing = "no user (expected `user NAME`)"
+		default:
+			return
 		}
+		p.rep.errorf(c.Pos, "%s: %s: checker ignored", c.Type, missing)
+		rs.Checkers = rs.Checkers[:len(rs.Checkers)-1] // c is the last one added
 	}}
 }
 
@@ -313,13 +322,11 @@ func (p *parser) virtualServerGroup(s stmt) func(stmt) {
 				return
 			}
 		}
-		if len(s.words) < 2 {
-			p.rep.errorf(s.pos, "virtual_server_group %s: %s: missing port", name, s.words[0])
-			return
-		}
-		port, ok := p.parseIntFor("virtual_server_group "+name+" "+s.words[0]+" port", s, s.words[1], 0, 65535)
-		if !ok {
-			return
+		port := 0 // none: only valid for persistent services
+		if len(s.words) > 1 {
+			if port, ok = p.parseIntFor("virtual_server_group "+name+" "+s.words[0]+" port", s, s.words[1], 0, 65535); !ok {
+				return
+			}
 		}
 		g.Entries = append(g.Entries, VSGEntry{First: a, Last: end, Port: port})
 	}

@@ -68,24 +68,18 @@ func (p *parser) take() stmt {
 }
 
 func (p *parser) parse() *Config {
-	p.process(p.topLevel(), false, Pos{})
+	p.process(p.topLevel(), Pos{})
 	p.finish()
 	return p.cfg
 }
 
-// process reads statements into b until its closing '}'. needOpen is set
-// when b was opened by the keyword line at openedAt, whose '{' comes next.
-func (p *parser) process(b *block, needOpen bool, openedAt Pos) {
+// process reads statements into b until its closing '}'; openedAt is the
+// line of the keyword that opened it.
+func (p *parser) process(b *block, openedAt Pos) {
 	top := b.top
 	for p.more() {
 		s := p.take()
-		if needOpen {
-			needOpen = false
-			if s.is("{") {
-				continue
-			}
-			p.rep.warnf(s.pos, "missing '{' after %s (line %d): reading on as if it were there", b.name, openedAt.Line)
-		} else if s.is("{") {
+		if s.is("{") {
 			if top {
 				p.rep.warnf(s.pos, "unexpected '{' at top level: ignored")
 			} else {
@@ -116,10 +110,20 @@ func (p *parser) process(b *block, needOpen bool, openedAt Pos) {
 		case k.line != nil:
 			k.line(s)
 		case k.sub != nil:
-			if sub := k.sub(s); sub != nil {
-				p.process(sub, true, s.pos)
-			} else {
+			sub := k.sub(s)
+			switch {
+			case sub == nil:
 				p.skipBlock()
+			case !p.more() || !p.stmts[p.next].is("{"):
+				// keepalived 2.2 then reads the block as empty: what follows
+				// belongs to the enclosing block.
+				p.rep.warnf(s.pos, "%s: no '{' follows, so its block is empty and the next lines are read in %s", s.keyword(), b.name)
+				if sub.close != nil {
+					sub.close()
+				}
+			default:
+				p.next++ // the '{'
+				p.process(sub, s.pos)
 			}
 		case k.value != nil:
 			p.valueBlock(s, k.valueArgs, k.value(s))

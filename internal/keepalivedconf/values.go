@@ -117,6 +117,15 @@ func (p *parser) durationValue(s stmt, i int, min, max time.Duration) (time.Dura
 	return time.Duration(math.Round(f*1e6)) * time.Microsecond, true
 }
 
+// setSeconds reads a whole number of seconds.
+func (p *parser) setSeconds(dst *time.Duration, min, max int) func(stmt) {
+	return func(s stmt) {
+		if v, ok := p.intValue(s, 0, min, max); ok {
+			*dst = time.Duration(v) * time.Second
+		}
+	}
+}
+
 // setFlag reads a keyword that is on when present, optionally followed by
 // a <BOOL> (on|off|true|false|yes|no).
 func (p *parser) setFlag(dst *bool) func(stmt) {
@@ -131,7 +140,9 @@ func (p *parser) setFlag(dst *bool) func(stmt) {
 		case "off", "false", "no":
 			*dst = false
 		default:
-			p.rep.errorf(s.pos, "%s: expected on|off|true|false|yes|no or nothing, got %q", s.keyword(), s.args()[0])
+			// keepalived mostly ignores words after a flag: it is set.
+			p.rep.warnf(s.pos, "%s: expected on|off|true|false|yes|no or nothing, got %q: taken as on", s.keyword(), s.args()[0])
+			*dst = true
 		}
 	}
 }
@@ -164,6 +175,23 @@ func (p *parser) addrPortValue(s stmt, i int) (netip.AddrPort, bool) {
 		return netip.AddrPort{}, false
 	}
 	port, ok := p.intValue(s, i+1, 0, 65535)
+	if !ok {
+		return netip.AddrPort{}, false
+	}
+	return netip.AddrPortFrom(a, uint16(port)), true
+}
+
+// addrOptionalPort reads "IP [PORT]" starting at argument i; a missing
+// port is 0, a written one must be in minPort..65535.
+func (p *parser) addrOptionalPort(s stmt, i, minPort int) (netip.AddrPort, bool) {
+	a, ok := p.addrValue(s, i)
+	if !ok {
+		return netip.AddrPort{}, false
+	}
+	if len(s.args()) <= i+1 {
+		return netip.AddrPortFrom(a, 0), true
+	}
+	port, ok := p.intValue(s, i+1, minPort, 65535)
 	if !ok {
 		return netip.AddrPort{}, false
 	}

@@ -138,11 +138,12 @@ func (p *parser) vrrpScript(s stmt) *block {
 	sc := &VRRPScript{Pos: s.pos, Name: name, Interval: time.Second, Rise: 1, Fall: 1}
 	p.cfg.Scripts = append(p.cfg.Scripts, sc)
 	return &block{name: "vrrp_script " + name, keywords: map[string]keyword{
-		"script":   {line: p.setString(&sc.Script)},
-		"interval": {line: p.setDuration(&sc.Interval, time.Millisecond, maxTimer)},
+		"script": {line: p.setString(&sc.Script)},
+		// keepalived 2.2 takes whole seconds here.
+		"interval": {line: p.setSeconds(&sc.Interval, 1, 4294)},
 		"timeout": {line: func(s stmt) {
 			p.scriptTimeouts[sc] = true
-			p.setDuration(&sc.Timeout, time.Millisecond, maxTimer)(s)
+			p.setSeconds(&sc.Timeout, 1, 4294)(s)
 		}},
 		"weight": {line: func(s stmt) {
 			if w, ok := p.intValue(s, 0, -253, 253); ok {
@@ -286,12 +287,14 @@ func (p *parser) virtualIP(s stmt, dst *[]VirtualIP) {
 		prefix = netip.PrefixFrom(a, a.BitLen())
 	}
 	vip := VirtualIP{Pos: s.pos, Prefix: prefix}
+	dropped := false
 	words := s.words[1:]
 	for i := 0; i < len(words); i++ {
 		opt := words[i]
 		needValue := func() (string, bool) {
 			if i+1 >= len(words) {
-				p.rep.errorf(s.pos, "virtual_ipaddress %s: %s needs a value", raw, opt)
+				p.rep.errorf(s.pos, "virtual_ipaddress %s: %s needs a value: address ignored", raw, opt)
+				dropped = true
 				return "", false
 			}
 			i++
@@ -336,7 +339,9 @@ func (p *parser) virtualIP(s stmt, dst *[]VirtualIP) {
 			p.rep.warnf(s.pos, "virtual_ipaddress %s: unknown option %q: ignored", raw, opt)
 		}
 	}
-	*dst = append(*dst, vip)
+	if !dropped {
+		*dst = append(*dst, vip)
+	}
 }
 
 func (p *parser) unicastPeer(in *VRRPInstance) func(stmt) {
