@@ -16,6 +16,7 @@ const (
 	AggSum                  // partial sums add up (exactly, for integers and DECIMAL)
 	AggMin
 	AggMax
+	AggAvg // partial SUMs at Pos and partial COUNTs at CountPos; the result is their quotient
 )
 
 // Agg is one select-list aggregate column.
@@ -23,6 +24,8 @@ type Agg struct {
 	Pos  int
 	Func AggFunc
 	Kind ValueKind // how the column's values compare and add
+	// CountPos holds the partial COUNT of an AggAvg.
+	CountPos int
 }
 
 // Aggregate combines rows that several nodes grouped by the same keys: one
@@ -86,6 +89,24 @@ func (a *Aggregate) run() error {
 				return err
 			}
 			g[ag.Pos] = v
+			if ag.Func == AggAvg {
+				n, err := combine(Agg{Func: AggCount, Kind: KindExact}, g[ag.CountPos], r[ag.CountPos])
+				if err != nil {
+					return err
+				}
+				g[ag.CountPos] = n
+			}
+		}
+	}
+	for _, g := range groups {
+		for _, ag := range a.Aggs {
+			if ag.Func == AggAvg {
+				v, err := average(g[ag.Pos], g[ag.CountPos], ag.Kind)
+				if err != nil {
+					return err
+				}
+				g[ag.Pos] = v
+			}
 		}
 	}
 	if len(groups) == 0 && len(a.GroupKeys) == 0 && a.Width > 0 {
@@ -156,7 +177,7 @@ func combine(ag Agg, acc, v []byte) ([]byte, error) {
 		return append([]byte{}, v...), nil
 	}
 	switch ag.Func {
-	case AggCount, AggSum:
+	case AggCount, AggSum, AggAvg:
 		return addNumbers(acc, v, ag.Kind)
 	case AggMin:
 		if CompareValues(v, acc, ag.Kind) < 0 {
@@ -189,6 +210,33 @@ func addNumbers(a, b []byte, kind ValueKind) ([]byte, error) {
 	}
 	scale := max(decimalScale(a), decimalScale(b))
 	return []byte(ra.Add(ra, rb).FloatString(scale)), nil
+}
+
+// AvgScaleIncrement is MySQL's div_precision_increment default: AVG of an
+// exact column has four more decimals than the column.
+const AvgScaleIncrement = 4
+
+// average divides a summed SUM by a summed COUNT as MySQL's AVG does:
+// NULL for no rows, exact decimals (scale + 4, rounded half away from zero)
+// for integers and DECIMAL, float division for FLOAT/DOUBLE.
+func average(sum, count []byte, kind ValueKind) ([]byte, error) {
+	if sum == nil || count == nil || string(count) == "0" {
+		return nil, nil
+	}
+	if kind == KindFloat {
+		fs, err1 := strconv.ParseFloat(string(sum), 64)
+		fc, err2 := strconv.ParseFloat(string(count), 64)
+		if err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("cannot average %q over %q rows", sum, count)
+		}
+		return strconv.AppendFloat(nil, fs/fc, 'g', -1, 64), nil
+	}
+	rs, ok1 := new(big.Rat).SetString(string(sum))
+	rc, ok2 := new(big.Rat).SetString(string(count))
+	if !ok1 || !ok2 || rc.Sign() == 0 {
+		return nil, fmt.Errorf("cannot average %q over %q rows", sum, count)
+	}
+	return []byte(rs.Quo(rs, rc).FloatString(decimalScale(sum) + AvgScaleIncrement)), nil
 }
 
 func decimalScale(v []byte) int {

@@ -81,6 +81,11 @@ func (s *session) execute(ctx context.Context, sql string, more bool) error {
 	if err := s.checkAccess(plan); err != nil {
 		return err
 	}
+	if len(plan.SessionFuncs) > 0 {
+		// A backend would answer with its own session (physical database,
+		// its own insert id): only the simple forms above are answered.
+		return mysql.NewSQLError(mysql.ERNotSupportedYet, "%s in this form is not supported through the proxy; select it alone (SELECT %s())", strings.Join(plan.SessionFuncs, ", "), strings.ToUpper(strings.Trim(plan.SessionFuncs[0], "@()")))
+	}
 	if plan.Lookup != nil || len(plan.Sequences) > 0 || plan.AutoIncrement != nil {
 		return mysql.NewSQLError(mysql.ERNotSupportedYet, "global sequences and ER child lookups are not supported yet (statement: %s)", abbreviate(sql))
 	}
@@ -517,16 +522,44 @@ func (s *session) mergeSelect(ctx context.Context, plan *router.Plan, more bool)
 			return mysql.NewSQLError(mysql.ERUnknownError, "merged result exceeds the proxy's limit of %d rows; add a LIMIT or a shard-column condition", s.p.opt.MaxResultRows)
 		}
 	}
-	if err := s.conn.WriteColumns(cols); err != nil {
+	visible := len(cols) - m.HiddenColumns
+	if visible <= 0 {
+		return mysql.NewSQLError(mysql.ERUnknownError, "merge hides every column")
+	}
+	out := avgColumns(cols[:visible], m)
+	if err := s.conn.WriteColumns(out); err != nil {
 		return err
 	}
 	for _, r := range rows {
-		if err := s.conn.WriteRow(mysql.Row(r)); err != nil {
+		if err := s.conn.WriteRow(mysql.Row(r[:visible])); err != nil {
 			return err
 		}
 	}
 	s.syncStatus()
 	return s.conn.WriteResultSetEnd(moreFlag(more)|s.statusFlags(), 0)
+}
+
+// avgColumns gives AVG columns the metadata MySQL gives AVG (the nodes
+// returned SUM): DECIMAL with four more decimals for exact inputs.
+func avgColumns(cols []*mysql.ColumnDef, m *router.Merge) []*mysql.ColumnDef {
+	out := cols
+	for _, a := range m.Aggregates {
+		if a.Func != "AVG" || a.Position >= len(cols) {
+			continue
+		}
+		if &out[0] == &cols[0] {
+			out = append([]*mysql.ColumnDef{}, cols...)
+		}
+		c := *out[a.Position]
+		if merge.KindOf(c.Type, c.Charset, c.Flags) == merge.KindExact {
+			c.Type = mysql.TypeNewDecimal
+			c.Decimals = min(c.Decimals+merge.AvgScaleIncrement, 30)
+			c.Length += merge.AvgScaleIncrement
+			c.Flags &^= mysql.FlagUnsigned
+		}
+		out[a.Position] = &c
+	}
+	return out
 }
 
 // checkMergeable refuses, before anything runs, the multi-node SELECTs whose
@@ -538,26 +571,22 @@ func checkMergeable(m *router.Merge) error {
 	if m.Having != "" {
 		return unsupported("HAVING across several data nodes is not supported yet")
 	}
-	if m.HiddenColumns > 0 {
-		return unsupported("AVG across several data nodes is not supported yet")
-	}
 	for _, a := range m.Aggregates {
 		switch {
 		case a.Position < 0:
 			return unsupported("aggregate after * across several data nodes is not supported yet")
 		case a.Distinct && a.Func != "MIN" && a.Func != "MAX":
 			return unsupported("%s(DISTINCT ...) across several data nodes is not supported yet", a.Func)
-		case a.Func != "COUNT" && a.Func != "SUM" && a.Func != "MIN" && a.Func != "MAX":
-			return unsupported("%s across several data nodes is not supported yet (COUNT, SUM, MIN and MAX are)", strings.ToLower(a.Func))
+		case a.Func == "AVG" && a.CountPosition <= 0:
+			return unsupported("AVG across several data nodes needs its hidden COUNT column")
+		case a.Func != "COUNT" && a.Func != "SUM" && a.Func != "MIN" && a.Func != "MAX" && a.Func != "AVG":
+			return unsupported("%s across several data nodes is not supported yet (COUNT, SUM, MIN, MAX and AVG are)", strings.ToLower(a.Func))
 		}
 	}
 	for _, g := range m.GroupBy {
 		if g.Position < 0 {
 			return unsupported("GROUP BY %s across several data nodes needs the expression in the select list", g.Expr)
 		}
-	}
-	if len(m.GroupBy) > 0 && m.Limit >= 0 {
-		return unsupported("GROUP BY with LIMIT across several data nodes is not supported yet")
 	}
 	if len(m.GroupBy) > 0 && len(m.Aggregates) == 0 {
 		return unsupported("GROUP BY without aggregates across several data nodes is not supported yet; use DISTINCT")
@@ -589,8 +618,11 @@ func (p *Proxy) mergePipeline(m *router.Merge, cols []*mysql.ColumnDef, order []
 			if a.Position >= len(cols) {
 				return nil, mysql.NewSQLError(mysql.ERUnknownError, "aggregate position outside the result")
 			}
-			f := map[string]merge.AggFunc{"COUNT": merge.AggCount, "SUM": merge.AggSum, "MIN": merge.AggMin, "MAX": merge.AggMax}[a.Func]
-			agg.Aggs = append(agg.Aggs, merge.Agg{Pos: a.Position, Func: f, Kind: kindAt(a.Position)})
+			f := map[string]merge.AggFunc{"COUNT": merge.AggCount, "SUM": merge.AggSum, "MIN": merge.AggMin, "MAX": merge.AggMax, "AVG": merge.AggAvg}[a.Func]
+			if f == merge.AggAvg && a.CountPosition >= len(cols) {
+				return nil, mysql.NewSQLError(mysql.ERUnknownError, "AVG count position outside the result")
+			}
+			agg.Aggs = append(agg.Aggs, merge.Agg{Pos: a.Position, Func: f, Kind: kindAt(a.Position), CountPos: a.CountPosition})
 		}
 		src = agg
 		if len(order) > 0 {
