@@ -197,7 +197,7 @@ func (p *parser) checker(rs *RealServer, s stmt) *block {
 	switch c.Type {
 	case "HTTP_GET", "SSL_GET":
 		c.HTTP = &HTTPCheck{HTTPProtocol: "1.0"}
-		kws["url"] = keyword{sub: func(s stmt) *block { return p.url(c.HTTP, s.pos) }}
+		kws["url"] = keyword{sub: func(stmt) *block { return p.url(c.HTTP) }}
 		// The old name of retry; keepalived accepts it in these two checkers only.
 		kws["nb_get_retry"] = keyword{line: func(s stmt) {
 			p.rep.warnf(s.pos, "nb_get_retry is deprecated: write retry")
@@ -238,12 +238,12 @@ func (p *parser) checker(rs *RealServer, s stmt) *block {
 		default:
 			return
 		}
-		p.rep.errorf(c.Pos, "%s: %s: checker ignored", c.Type, missing)
+		p.rep.errorf(p.lastPos(), "%s: %s: checker ignored", c.Type, missing)
 		rs.Checkers = rs.Checkers[:len(rs.Checkers)-1] // c is the last one added
 	}}
 }
 
-func (p *parser) url(h *HTTPCheck, at Pos) *block {
+func (p *parser) url(h *HTTPCheck) *block {
 	u := URLCheck{}
 	return &block{name: "url", keywords: map[string]keyword{
 		"path":        {line: p.setString(&u.Path)},
@@ -284,7 +284,7 @@ func (p *parser) url(h *HTTPCheck, at Pos) *block {
 		"regex_stack":      {ignored: true},
 	}, close: func() {
 		if u.Path == "" {
-			p.rep.errorf(at, "url: no path (expected `path /URI`)")
+			p.rep.errorf(p.lastPos(), "url: no path (expected `path /URI`)")
 			return
 		}
 		h.URLs = append(h.URLs, u)

@@ -67,6 +67,15 @@ func (p *parser) take() stmt {
 	return s
 }
 
+// lastPos is where the statement read last is: in a close handler, the
+// block's '}', where keepalived reports what the block lacks.
+func (p *parser) lastPos() Pos {
+	if p.next == 0 {
+		return Pos{}
+	}
+	return p.stmts[p.next-1].pos
+}
+
 func (p *parser) parse() *Config {
 	p.process(p.topLevel(), Pos{})
 	p.finish()

@@ -164,7 +164,7 @@ func (p *parser) vrrpScript(s stmt) *block {
 		"init_fail": {line: p.setFlag(&sc.InitFail)},
 	}, close: func() {
 		if sc.Script == "" {
-			p.rep.errorf(sc.Pos, "vrrp_script %s: no script command (expected `script \"/path/to/check args\"`)", sc.Name)
+			p.rep.errorf(p.lastPos(), "vrrp_script %s: no script command (expected `script \"/path/to/check args\"`)", sc.Name)
 		}
 	}}
 }
