@@ -135,9 +135,12 @@ func (p *parser) completeInstance(in *VRRPInstance, set map[string]bool) {
 	if !set["state"] && owner {
 		in.State = StateMaster
 	} else if strict && (in.State == StateMaster) != owner {
-		p.rep.warnf(in.Pos, "%s: vrrp_strict: state MASTER must go with priority 255 (address owner) and only with it: state set to %s",
-			name, map[bool]State{true: StateMaster, false: StateBackup}[owner])
-		in.State = map[bool]State{true: StateMaster, false: StateBackup}[owner]
+		want := StateBackup
+		if owner {
+			want = StateMaster
+		}
+		p.rep.warnf(in.Pos, "%s: vrrp_strict: state MASTER must go with priority 255 (address owner) and only with it: state set to %s", name, want)
+		in.State = want
 	}
 
 	if a := in.Authentication; a != nil {
