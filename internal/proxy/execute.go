@@ -23,6 +23,35 @@ import (
 // the proxy owns (a backend would answer with its own).
 var localSelect = regexp.MustCompile(`(?is)^\s*select\s+(database\(\)|schema\(\)|last_insert_id\(\)|@@identity|@@last_insert_id|connection_id\(\)|user\(\)|current_user\(\)|current_user|session_user\(\)|system_user\(\))(\s+as\s+(` + "`[^`]+`" + `|\w+)|\s+(` + "`[^`]+`" + `|\w+))?\s*$`)
 
+// firstWord is the statement's first keyword, upper-cased (cheap: it lets
+// the common statements skip the regular expressions below).
+func firstWord(sql string) string {
+	i := 0
+	for i < len(sql) && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r' || sql[i] == '(') {
+		i++
+	}
+	j := i
+	for j < len(sql) && isWordByte(sql[j]) {
+		j++
+	}
+	if j-i > 10 {
+		return ""
+	}
+	var buf [10]byte
+	w := buf[:0]
+	for _, c := range []byte(sql[i:j]) {
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		w = append(w, c)
+	}
+	return string(w)
+}
+
+func isRoutineWord(w string) bool {
+	return w == "CREATE" || w == "DROP" || w == "ALTER" || w == "CALL" || w == ""
+}
+
 // routineStatement matches statements about stored routines.
 var routineStatement = regexp.MustCompile(`(?is)^\s*((create\s+(or\s+replace\s+)?(definer\s*=\s*\S+\s+)?(aggregate\s+)?|drop\s+|alter\s+)(procedure|function|trigger|event)\b|call\b)`)
 
@@ -30,10 +59,13 @@ var routineStatement = regexp.MustCompile(`(?is)^\s*((create\s+(or\s+replace\s+)
 // same COM_QUERY follows (the result then carries MORE_RESULTS_EXISTS).
 func (s *session) execute(ctx context.Context, sql string, more bool) error {
 	s.p.stats.queries.Add(1)
-	if m := localSelect.FindStringSubmatch(sql); m != nil {
-		return s.answerLocal(m, more)
+	first := firstWord(sql)
+	if first == "SELECT" {
+		if m := localSelect.FindStringSubmatch(sql); m != nil {
+			return s.answerLocal(m, more)
+		}
 	}
-	if routineStatement.MatchString(sql) {
+	if isRoutineWord(first) && routineStatement.MatchString(sql) {
 		// Stored routines are not sharded: they live on the default node,
 		// where Mycat also sends them (the SQL parser does not read them).
 		nodeName, err := s.defaultNode(sql)
@@ -43,7 +75,7 @@ func (s *session) execute(ctx context.Context, sql string, more bool) error {
 		return s.forwardOne(ctx, router.Route{DataNode: nodeName, SQL: sql}, true, more)
 	}
 	t := s.topo()
-	plan, err := t.router.Route(s.schema, sql)
+	plan, err := t.route(s.schema, sql)
 	if err != nil {
 		return err
 	}

@@ -49,6 +49,48 @@ type topology struct {
 	nodes  map[string]*node
 	hosts  map[string]*backend.DataHost
 	loaded time.Time
+	plans  planCache
+}
+
+// planCacheSize bounds the plans kept per configuration.
+const planCacheSize = 100_000
+
+// planCache remembers the plan of each exact statement text: routing is
+// pure, so a repeated statement need not be parsed again. Plans are never
+// modified after routing. When full, it starts over (cheap, and hot
+// statements come back at once).
+type planCache struct {
+	mu sync.RWMutex
+	m  map[planKey]*router.Plan
+}
+
+type planKey struct{ schema, sql string }
+
+func (t *topology) route(schema, sql string) (*router.Plan, error) {
+	if len(sql) > 4096 {
+		return t.router.Route(schema, sql)
+	}
+	k := planKey{schema, sql}
+	t.plans.mu.RLock()
+	p, ok := t.plans.m[k]
+	t.plans.mu.RUnlock()
+	if ok {
+		return p, nil
+	}
+	p, err := t.router.Route(schema, sql)
+	if err != nil {
+		return nil, err
+	}
+	if p.Sequences != nil || p.AutoIncrement != nil || p.Lookup != nil {
+		return p, nil // these ask the proxy for values first; keep them out
+	}
+	t.plans.mu.Lock()
+	if t.plans.m == nil || len(t.plans.m) >= planCacheSize {
+		t.plans.m = make(map[planKey]*router.Plan, 1024)
+	}
+	t.plans.m[k] = p
+	t.plans.mu.Unlock()
+	return p, nil
 }
 
 // Proxy is a running sharding proxy.
