@@ -127,3 +127,74 @@ func TestAgainstKeepalived(t *testing.T) {
 		})
 	}
 }
+
+// lexerProbe makes every line the lexer produces an unknown top-level
+// keyword, so that keepalived's "Unknown keyword" messages show, in order,
+// how it expanded parameters, conditionals, sequences and includes.
+const lexerProbe = `$A=alpha
+$B=${A}_beta
+$M= \
+  m1 $A \
+  m2
+@lb1 cond_yes
+@lb2 cond_no
+@^lb2 negcond_yes
+@^lb1 negcond_no
+kw_$A ${B}x $Bx
+$M
+~SEQ(i, 3) seq_$i
+~SEQx(i, 9, 3, 15) hex_$i
+~SEQ(i, 2) ~SEQ(j, 2) nest_${i}_${j}
+include inc/{b,a}*.conf
+esc \#not_comment "q # in" last ! comment
+}glued{kw2 x}
+id_${_INSTANCE}
+$SP = 1
+sp_${SP}
+`
+
+var unknownKeyword = regexp.MustCompile(`^\((?:(.*): )?Line (\d+)\) Unknown keyword '(.*)'$`)
+
+func TestLexerAgainstKeepalived(t *testing.T) {
+	bin, err := exec.LookPath("keepalived")
+	if err != nil {
+		t.Skip("keepalived is not installed")
+	}
+	dir := t.TempDir()
+	main := filepath.Join(dir, "main.conf")
+	writeFile(t, main, lexerProbe)
+	writeFile(t, filepath.Join(dir, "inc", "a1.conf"), "from_a\n")
+	writeFile(t, filepath.Join(dir, "inc", "b1.conf"), "from_b\n")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, _ := exec.CommandContext(ctx, bin, "-t", "-i", goldenConfigID, "-f", main).CombinedOutput()
+	var theirs []string
+	for _, l := range strings.Split(string(out), "\n") {
+		// keepalived also calls a stray '}' an unknown keyword; ours says "unexpected '}'".
+		if m := unknownKeyword.FindStringSubmatch(l); m != nil && m[1] != "" && m[3] != "}" {
+			theirs = append(theirs, filepath.Base(m[1])+":"+m[2]+" "+m[3])
+		}
+	}
+
+	_, findings, _ := Load(main, Options{ConfigID: goldenConfigID})
+	var ours []string
+	for _, f := range findings {
+		if kw, ok := strings.CutPrefix(f.Message, "unknown keyword "); ok {
+			name, _, _ := strings.Cut(kw, " at top level")
+			ours = append(ours, filepath.Base(f.Pos.File)+":"+strconv.Itoa(f.Pos.Line)+" "+strings.Trim(name, `"`))
+		}
+	}
+	// keepalived's processes each read the file, so its messages repeat:
+	// ours must be one whole round of them.
+	found := false
+	for i := range theirs {
+		if len(ours) > 0 && len(theirs)-i >= len(ours) && slices.Equal(theirs[i:i+len(ours)], ours) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		t.Errorf("keyword sequence differs from keepalived's\n ours:   %q\n theirs: %q", ours, theirs)
+	}
+}
