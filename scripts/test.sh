@@ -6,7 +6,7 @@
 #   3. go test -race -count=1 ./... (integration tests start their own
 #      MariaDB servers on 127.0.0.1; with CI=true a missing peer fails them);
 #   4. go-sql-driver/mysql's suite via scripts/gosqldriver-suite.sh, mode
-#      $SHARDCAT_DRIVER_SUITE (default direct; "proxy" once the proxy exists).
+#      $SHARDCAT_DRIVER_SUITE (default proxy; "direct" checks the suite itself).
 # Prints a summary and exits non-zero if any step failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -132,7 +132,7 @@ if command -v shellcheck >/dev/null; then
 fi
 
 # --- 4. the driver's own suite ----------------------------------------------
-suite_mode=${SHARDCAT_DRIVER_SUITE:-direct}
+suite_mode=${SHARDCAT_DRIVER_SUITE:-proxy}
 run_step "go-sql-driver suite ($suite_mode)" bash scripts/gosqldriver-suite.sh "$suite_mode"
 
 echo

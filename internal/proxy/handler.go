@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"encoding/hex"
 	"strings"
 
 	"github.com/shardcat/shardcat/internal/mycatconf"
@@ -291,11 +292,38 @@ func (s *session) statementColumns(query string, params int) ([]*mysql.ColumnDef
 	return st.Columns, nil
 }
 
+// literal renders a parameter for interpolation. Under NO_BACKSLASH_ESCAPES
+// a string holding a backslash is written as hex with the session's charset
+// introducer (the same value and coercibility as a quoted literal), because
+// the router's lexer reads backslashes as escapes.
+func (s *session) literal(v any) ([]byte, error) {
+	noBackslash := s.noBackslashEscapes()
+	if noBackslash {
+		var raw []byte
+		switch x := v.(type) {
+		case string:
+			raw = []byte(x)
+		case []byte:
+			raw = x
+		}
+		if raw != nil && strings.IndexByte(string(raw), '\\') >= 0 {
+			cs := s.vars.charset
+			if cs == "" {
+				cs = "utf8mb4"
+			}
+			out := []byte("_" + cs + " X'")
+			out = hex.AppendEncode(out, raw)
+			return append(out, '\''), nil
+		}
+	}
+	return mysql.AppendLiteral(nil, v, noBackslash)
+}
+
 func (h *handler) ComStmtExecute(c *mysql.Conn, stmt *mysql.Stmt, req *mysql.ExecuteRequest) error {
 	s := sess(c)
 	args := make([]string, len(req.Params))
 	for i, v := range req.Params {
-		lit, err := mysql.AppendLiteral(nil, v, s.noBackslashEscapes())
+		lit, err := s.literal(v)
 		if err != nil {
 			return mysql.NewSQLError(mysql.ERWrongArguments, "parameter %d: %v", i+1, err)
 		}
