@@ -152,16 +152,19 @@ func (p *parser) valueBlock(head stmt, nargs int, add func(stmt)) {
 	if len(head.args()) > nargs {
 		p.rep.warnf(head.pos, "%s: extra words %q before its block: ignored", head.keyword(), strings.Join(head.args()[nargs:], " "))
 	}
-	needOpen := true
+	if p.more() && !p.stmts[p.next].is("{") {
+		// keepalived 2.2 then takes the next line alone as the block.
+		p.rep.warnf(head.pos, "%s: no '{' follows, so only the next line is read as its value", head.keyword())
+		if s := p.take(); !s.is("}") && add != nil {
+			add(s)
+		}
+		return
+	}
+	if p.more() {
+		p.next++ // the '{'
+	}
 	for p.more() {
 		s := p.take()
-		if needOpen {
-			needOpen = false
-			if s.is("{") {
-				continue
-			}
-			p.rep.warnf(s.pos, "missing '{' after %s (line %d): reading on as if it were there", head.keyword(), head.pos.Line)
-		}
 		if s.is("}") {
 			return
 		}
