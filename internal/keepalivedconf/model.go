@@ -104,8 +104,8 @@ type VRRPScript struct {
 	Pos      Pos
 	Name     string
 	Script   string        // command line as written
-	Interval time.Duration // 1s
-	Timeout  time.Duration // = Interval unless set
+	Interval time.Duration // 1s; whole seconds 1..4294 in keepalived 2.2
+	Timeout  time.Duration // = Interval unless set; whole seconds
 	Weight   int           // -253..253; 0 = failure puts the instance in FAULT
 	Reverse  bool
 	Rise     int // 1
