@@ -29,6 +29,8 @@ type DialOptions struct {
 	// ClientFoundRows); DisableDeprecateEOF asks for EOF-terminated results.
 	ExtraCapabilities   uint32
 	DisableDeprecateEOF bool
+	// Compression asks for the zlib compressed protocol (if the server has it).
+	Compression bool
 	ConnectAttrs        map[string]string
 	// Timeout bounds the TCP connect and login when ctx has no deadline
 	// (default 10 s).
@@ -137,6 +139,9 @@ func (cc *ClientConn) login(user, password, db string, opts *DialOptions) error 
 	if opts.TLSConfig != nil {
 		want |= ClientSSL
 	}
+	if opts.Compression {
+		want |= ClientCompress
+	}
 	caps := want & g.Capabilities
 	cc.capabilities = caps
 	charset := opts.Charset
@@ -189,6 +194,9 @@ func (cc *ClientConn) login(user, password, db string, opts *DialOptions) error 
 				return err
 			}
 			cc.status = ok.Status
+			if caps&ClientCompress != 0 {
+				cc.pc.enableCompression()
+			}
 			return nil
 		case errHeader:
 			se, err := DecodeErr(p)

@@ -190,6 +190,31 @@ func TestClientAgainstMariaDB(t *testing.T) {
 		}
 	})
 
+	t.Run("compression", func(t *testing.T) {
+		cc := m.dial(t, "gotest", &DialOptions{Compression: true})
+		if cc.Capabilities()&ClientCompress == 0 {
+			t.Fatal("MariaDB did not accept compression")
+		}
+		r := mustExec(t, cc, "SELECT REPEAT('x', 17 * 1024 * 1024), 'small'")
+		if len(r.Rows[0][0]) != 17<<20 || string(r.Rows[0][1]) != "small" {
+			t.Errorf("compressed large row: %d bytes", len(r.Rows[0][0]))
+		}
+		big := strings.Repeat("y", 100000)
+		if r := mustExec(t, cc, "SELECT LENGTH('"+big+"')"); string(r.Rows[0][0]) != "100000" {
+			t.Errorf("compressed large query: %q", r.Rows[0][0])
+		}
+		st, err := cc.Prepare("SELECT ?, ?")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, err := cc.StmtExecute(st, int64(5), "five"); err != nil || rowsText(r.Rows) != "5,five" {
+			t.Errorf("compressed prepared: %v, %v", r, err)
+		}
+		if err := cc.Ping(); err != nil {
+			t.Error(err)
+		}
+	})
+
 	t.Run("tls", func(t *testing.T) {
 		cc := m.dial(t, "", &DialOptions{TLSConfig: m.ClientTLS})
 		r := mustExec(t, cc, "SHOW SESSION STATUS LIKE 'Ssl_version'")

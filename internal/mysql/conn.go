@@ -203,7 +203,13 @@ func (c *Conn) handshake() error {
 	if c.schema == "" {
 		c.schema = req.Database
 	}
-	return c.pc.WritePacketFlush(AppendOK(nil, okHeader, &OKPacket{Status: c.status}, c.capabilities))
+	if err := c.pc.WritePacketFlush(AppendOK(nil, okHeader, &OKPacket{Status: c.status}, c.capabilities)); err != nil {
+		return err
+	}
+	if c.capabilities&ClientCompress != 0 {
+		c.pc.enableCompression()
+	}
+	return nil
 }
 
 func (c *Conn) callAuthenticate(req *AuthRequest) error {

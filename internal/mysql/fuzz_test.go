@@ -255,3 +255,23 @@ func FuzzServerCommand(f *testing.F) {
 		rec.mu.Unlock()
 	})
 }
+
+// FuzzCompressedRead feeds arbitrary bytes to the compressed-protocol
+// reader under a PacketConn: packets or a clean error, never a panic.
+func FuzzCompressedRead(f *testing.F) {
+	var stored, deflated bytes.Buffer
+	(&compressedConn{Conn: &writeOnlyConn{w: &stored}}).Write([]byte{1, 0, 0, 0, ComPing})
+	(&compressedConn{Conn: &writeOnlyConn{w: &deflated}}).Write(append([]byte{0xe8, 3, 0, 0}, bytes.Repeat([]byte{'a'}, 1000)...))
+	f.Add(stored.Bytes())
+	f.Add(deflated.Bytes())
+	f.Add([]byte{5, 0, 0, 0, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5})
+	f.Fuzz(func(t *testing.T, wire []byte) {
+		cc := &compressedConn{raw: bufio.NewReader(bytes.NewReader(wire)), maxSize: MaxPayloadChunk}
+		pc := &PacketConn{br: bufio.NewReader(cc), compressed: cc}
+		for i := 0; i < 20; i++ {
+			if _, err := pc.ReadPacket(); err != nil {
+				return
+			}
+		}
+	})
+}

@@ -22,6 +22,10 @@ type PacketConn struct {
 	bw   *bufio.Writer
 	seq  uint8
 	rbuf []byte // reused by ReadPacketShared
+	// compressed is the compression layer once CLIENT_COMPRESS is on; its
+	// packets carry their own sequence, and the inner ids are not checked
+	// (MySQL and MariaDB do not check them either).
+	compressed *compressedConn
 	// MaxPacketSize limits a logical packet read or written (after joining
 	// 16 MiB chunks); 0 means DefaultMaxPacketSize.
 	MaxPacketSize int
@@ -78,7 +82,12 @@ func (p *PacketConn) Sequence() uint8 { return p.seq }
 func (p *PacketConn) SetSequence(s uint8) { p.seq = s }
 
 // ResetSequence starts a new command exchange (sequence id 0).
-func (p *PacketConn) ResetSequence() { p.seq = 0 }
+func (p *PacketConn) ResetSequence() {
+	p.seq = 0
+	if p.compressed != nil {
+		p.compressed.seq = 0
+	}
+}
 
 func (p *PacketConn) maxSize() int {
 	if p.MaxPacketSize > 0 {
@@ -126,10 +135,10 @@ func (p *PacketConn) readPacket(shared bool) ([]byte, error) {
 			return nil, err
 		}
 		n := int(header[0]) | int(header[1])<<8 | int(header[2])<<16
-		if header[3] != p.seq {
+		if header[3] != p.seq && p.compressed == nil {
 			return nil, &SequenceError{Got: header[3], Want: p.seq}
 		}
-		p.seq++
+		p.seq = header[3] + 1
 		if len(payload)+n > p.maxSize() {
 			// Drop this chunk (at most 16 MiB) so the peer's write completes
 			// and it can read the error we are about to send.

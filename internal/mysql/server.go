@@ -109,6 +109,8 @@ type Server struct {
 	// MaxConnections refuses clients beyond this many with ER_CON_COUNT
 	// (0: unlimited).
 	MaxConnections int
+	// Compression announces CLIENT_COMPRESS (zlib compressed protocol).
+	Compression bool
 	// SessionTrack announces CLIENT_SESSION_TRACK.
 	SessionTrack bool
 	Logger       *slog.Logger
@@ -187,6 +189,9 @@ func (s *Server) capabilities() uint32 {
 	}
 	if s.SessionTrack {
 		c |= ClientSessionTrack
+	}
+	if s.Compression {
+		c |= ClientCompress
 	}
 	return c
 }
