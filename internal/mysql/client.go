@@ -30,8 +30,8 @@ type DialOptions struct {
 	ExtraCapabilities   uint32
 	DisableDeprecateEOF bool
 	// Compression asks for the zlib compressed protocol (if the server has it).
-	Compression bool
-	ConnectAttrs        map[string]string
+	Compression  bool
+	ConnectAttrs map[string]string
 	// Timeout bounds the TCP connect and login when ctx has no deadline
 	// (default 10 s).
 	Timeout time.Duration
