@@ -103,7 +103,7 @@ func TestDriverSuiteThroughRelay(t *testing.T) {
 	setup := m.dial(t, "", nil)
 	mustExec(t, setup, "CREATE DATABASE gotest")
 	serverTLS, _ := testTLSConfigs(t)
-	s := &Server{Handler: &conformanceRelay{m: m}, TLSConfig: serverTLS, MaxPacketSize: 64 << 20}
+	s := &Server{Handler: &conformanceRelay{m: m}, TLSConfig: serverTLS, MaxPacketSize: 64 << 20, Compression: true}
 	addr := serve(t, s)
 	// Skipped: TestConnectorReturnsTimeout dials a public address;
 	// TestStaleConnectionChecks needs the relay to close the client when an
