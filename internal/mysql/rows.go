@@ -436,8 +436,8 @@ func formatDateTime(dt dateTime, dateOnly bool, decimals int) []byte {
 
 func formatTime(t timeValue, decimals int) []byte {
 	var b []byte
-	if t.negative {
-		b = append(b, '-')
+	if t.negative && (t.days != 0 || t.hour != 0 || t.min != 0 || t.sec != 0 || t.micro != 0) {
+		b = append(b, '-') // there is no negative zero
 	}
 	b = fmt.Appendf(b, "%02d:%02d:%02d", uint64(t.days)*24+uint64(t.hour), t.min, t.sec)
 	return appendFrac(b, t.micro, fracDigits(decimals, t.micro))
