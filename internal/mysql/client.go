@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -50,8 +51,10 @@ type ClientConn struct {
 	// lastCommand tells whether the response being read has binary rows
 	// (COM_STMT_EXECUTE) or text rows.
 	lastCommand byte
+	nc          net.Conn // the TCP connection under any TLS or compression
 	broken      atomic.Bool
-	err         error
+	errMu       sync.Mutex
+	err         error // why the connection broke; set once
 }
 
 // ClientStmt is a statement prepared on the backend.
@@ -99,7 +102,7 @@ func Dial(ctx context.Context, addr, user, password, db string, opts *DialOption
 	// Closing the socket is what interrupts a blocked read when ctx ends.
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
 	defer stop()
-	cc := &ClientConn{pc: NewPacketConn(nc), addr: addr}
+	cc := &ClientConn{pc: NewPacketConn(nc), addr: addr, nc: nc}
 	cc.pc.MaxPacketSize = opts.MaxPacketSize
 	if err := cc.login(user, password, db, opts); err != nil {
 		nc.Close()
@@ -315,10 +318,20 @@ func (cc *ClientConn) IsBroken() bool { return cc.broken.Load() }
 
 // Err is the error that broke the connection (nil while healthy).
 func (cc *ClientConn) Err() error {
-	if !cc.IsBroken() {
-		return nil
-	}
+	cc.errMu.Lock()
+	defer cc.errMu.Unlock()
 	return cc.err
+}
+
+// Abort breaks the connection from any goroutine: a read or write blocked
+// on it returns at once with an error wrapping cause.
+func (cc *ClientConn) Abort(cause error) { cc.fail(cause) }
+
+// AbortOnCancel aborts the connection when ctx ends (e.g. the client
+// connection a query runs for, Conn.Context). Call stop once the guarded
+// work is over; it reports whether it prevented the abort.
+func (cc *ClientConn) AbortOnCancel(ctx context.Context) (stop func() bool) {
+	return context.AfterFunc(ctx, func() { cc.Abort(context.Cause(ctx)) })
 }
 
 // SetDeadline sets the read and write deadline of the underlying connection.
@@ -327,16 +340,19 @@ func (cc *ClientConn) SetDeadline(t time.Time) error { return cc.pc.Conn().SetDe
 // fail marks the connection broken and closes it; it returns err wrapped
 // with the address.
 func (cc *ClientConn) fail(err error) error {
-	if !cc.broken.Swap(true) {
+	cc.errMu.Lock()
+	defer cc.errMu.Unlock()
+	if cc.err == nil {
 		cc.err = fmt.Errorf("mysql: backend %s: %w", cc.addr, err)
-		cc.pc.Close()
+		cc.broken.Store(true)
+		cc.nc.Close()
 	}
 	return cc.err
 }
 
 func (cc *ClientConn) readPacket() ([]byte, error) {
 	if cc.IsBroken() {
-		return nil, cc.err
+		return nil, cc.Err()
 	}
 	p, err := cc.pc.ReadPacket()
 	if err != nil {
@@ -352,7 +368,7 @@ func (cc *ClientConn) readPacket() ([]byte, error) {
 // next read).
 func (cc *ClientConn) readPacketShared() ([]byte, error) {
 	if cc.IsBroken() {
-		return nil, cc.err
+		return nil, cc.Err()
 	}
 	p, err := cc.pc.ReadPacketShared()
 	if err != nil {
@@ -374,7 +390,7 @@ func (cc *ClientConn) ReadPacket() ([]byte, error) { return cc.readPacket() }
 // WriteCommand sends one command packet (sequence id 0): cmd then arg.
 func (cc *ClientConn) WriteCommand(cmd byte, arg []byte) error {
 	if cc.IsBroken() {
-		return cc.err
+		return cc.Err()
 	}
 	cc.pc.ResetSequence()
 	cc.lastCommand = cmd
@@ -754,8 +770,7 @@ func (cc *ClientConn) Close() error {
 		cc.pc.ResetSequence()
 		cc.pc.Conn().SetWriteDeadline(time.Now().Add(time.Second))
 		cc.pc.WritePacketFlush([]byte{ComQuit})
-		cc.broken.Store(true)
-		cc.err = net.ErrClosed
 	}
-	return cc.pc.Close()
+	cc.fail(net.ErrClosed)
+	return nil
 }

@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -128,5 +129,49 @@ func TestErrorInsideResultSet(t *testing.T) {
 			}
 			cc.Close()
 		}
+	}
+}
+
+// TestClientAbortOnCancel: a query blocked on a slow backend returns as
+// soon as the guarding context ends, and the connection is marked broken.
+func TestClientAbortOnCancel(t *testing.T) {
+	addr, _, _ := startServer(t, nil)
+	cc, err := Dial(t.Context(), addr, "app", "secret", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	stop := cc.AbortOnCancel(ctx)
+	defer stop()
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = cc.Execute("sleep")
+	if err == nil || !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("aborted query returned after %v", d)
+	}
+	if !cc.IsBroken() || cc.Err() == nil {
+		t.Error("aborted connection not marked broken")
+	}
+	// A connection whose guard was stopped in time stays usable.
+	other, err := Dial(t.Context(), addr, "app", "secret", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	ctx2, cancel2 := context.WithCancel(t.Context())
+	stop2 := other.AbortOnCancel(ctx2)
+	if _, err := other.Execute("select 1"); err != nil {
+		t.Fatal(err)
+	}
+	if !stop2() {
+		t.Error("stop did not prevent the abort")
+	}
+	cancel2()
+	if err := other.Ping(); err != nil {
+		t.Errorf("ping after stopped guard: %v", err)
 	}
 }

@@ -148,6 +148,11 @@ func (h *memHandler) run(c *Conn, q string) (*Result, error) {
 			}
 		}
 		return nil, NewSQLError(ERQueryInterrupted, "Query execution was interrupted")
+	case lower == "sleep":
+		h.mu.Unlock()
+		time.Sleep(2 * time.Second)
+		h.mu.Lock()
+		return &Result{}, nil
 	case lower == "warn":
 		return &Result{Warnings: 3, Info: "Rows matched: 0"}, nil
 	case lower == "":
