@@ -89,3 +89,26 @@ func TestServerCompression(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTLSInfoWithCompression: the TLS facts survive the compression layer
+// stacked on top of TLS.
+func TestTLSInfoWithCompression(t *testing.T) {
+	serverTLS, clientTLS := testTLSConfigs(t)
+	addr, _, _ := startServer(t, func(s *Server) {
+		s.TLSConfig = serverTLS
+		s.Compression = true
+	})
+	cc, err := Dial(t.Context(), addr, "app", "secret", "", &DialOptions{TLSConfig: clientTLS, Compression: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	r, err := cc.Execute("tls info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := rowsText(r.Rows)
+	if !strings.HasPrefix(seen, "TLSv1.3,TLS_") {
+		t.Errorf("TLS info through compression = %q", seen)
+	}
+}

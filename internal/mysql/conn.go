@@ -26,6 +26,7 @@ type Conn struct {
 	attributes   map[string]string
 	charset      uint8
 	tls          bool
+	tlsConn      *tls.Conn // kept apart: compression may wrap it later
 	scramble     []byte
 	status       uint16 // session flags (IN_TRANS, AUTOCOMMIT) ORed into responses
 
@@ -169,6 +170,7 @@ func (c *Conn) handshake() error {
 			return fmt.Errorf("mysql: TLS handshake: %w", err)
 		}
 		c.tls = true
+		c.tlsConn = tc
 		if payload, err = c.pc.ReadPacket(); err != nil {
 			return err
 		}

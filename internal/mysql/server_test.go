@@ -153,6 +153,11 @@ func (h *memHandler) run(c *Conn, q string) (*Result, error) {
 		time.Sleep(2 * time.Second)
 		h.mu.Lock()
 		return &Result{}, nil
+	case lower == "tls info":
+		return &Result{
+			Columns: []*ColumnDef{{Name: "version", Type: TypeVarString}, {Name: "cipher", Type: TypeVarString}},
+			Rows:    []Row{{[]byte(c.TLSVersion()), []byte(c.TLSCipher())}},
+		}, nil
 	case lower == "warn":
 		return &Result{Warnings: 3, Info: "Rows matched: 0"}, nil
 	case lower == "":

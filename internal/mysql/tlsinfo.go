@@ -5,7 +5,7 @@ import "crypto/tls"
 // TLSCipher is the negotiated cipher suite's name ("" without TLS), for
 // SHOW STATUS LIKE 'Ssl_cipher'.
 func (c *Conn) TLSCipher() string {
-	if tc, ok := c.pc.Conn().(*tls.Conn); ok {
+	if tc := c.tlsConn; tc != nil {
 		return tls.CipherSuiteName(tc.ConnectionState().CipherSuite)
 	}
 	return ""
@@ -13,7 +13,7 @@ func (c *Conn) TLSCipher() string {
 
 // TLSVersion is the negotiated protocol ("TLSv1.3"; "" without TLS).
 func (c *Conn) TLSVersion() string {
-	if tc, ok := c.pc.Conn().(*tls.Conn); ok {
+	if tc := c.tlsConn; tc != nil {
 		switch tc.ConnectionState().Version {
 		case tls.VersionTLS10:
 			return "TLSv1"
