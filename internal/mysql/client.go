@@ -461,7 +461,7 @@ func (cc *ClientConn) ReadResultHeader() (*ResultHeader, error) {
 		return nil, NewSQLError(ERNotSupportedYet, "LOAD DATA LOCAL INFILE is not supported")
 	}
 	n, _, _, err := ReadLenEncInt(p)
-	if err != nil || n == 0 || n > 4096 {
+	if err != nil || n == 0 || n > 1<<17 { // a SELECT may have up to 65535 expressions
 		return nil, cc.fail(malformed("result set column count"))
 	}
 	cols := make([]*ColumnDef, n)

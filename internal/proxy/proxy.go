@@ -147,6 +147,8 @@ func New(cfg *mycatconf.Config, opt Options) (*Proxy, error) {
 		ServerVersion: version,
 		TLSConfig:     tlsConfig,
 		MaxPacketSize: maxPacket,
+		IdleTimeout:   cfg.System.IdleTimeout, // server.xml idleTimeout (Mycat: 30 min)
+		Compression:   cfg.System.Raw["useCompression"] == "1",
 		Logger:        opt.Logger,
 	}
 	p.manager = &mysql.Server{
