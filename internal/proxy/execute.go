@@ -23,6 +23,113 @@ import (
 // the proxy owns (a backend would answer with its own).
 var localSelect = regexp.MustCompile(`(?is)^\s*select\s+(database\(\)|schema\(\)|last_insert_id\(\)|@@identity|@@last_insert_id|connection_id\(\)|user\(\)|current_user\(\)|current_user|session_user\(\)|system_user\(\))(\s+as\s+(` + "`[^`]+`" + `|\w+)|\s+(` + "`[^`]+`" + `|\w+))?\s*$`)
 
+// executeUnrouted handles statements the router gave no data node: those
+// that name no table run on the schema's default node, as Mycat sends them;
+// anything that could touch a sharded table there is refused rather than
+// run on one node only.
+func (s *session) executeUnrouted(ctx context.Context, plan *router.Plan, first, sql string, more bool) error {
+	switch first {
+	case "SELECT", "DO", "SHOW", "HELP", "WITH", "VALUES", "TABLE":
+		if len(plan.Tables) > 0 && first != "SELECT" {
+			break
+		}
+		nodeName, err := s.defaultNode(sql)
+		if err != nil {
+			return err
+		}
+		return s.forwardOne(ctx, router.Route{DataNode: nodeName, SQL: sql}, plan.Writes, more)
+	case "LOAD":
+		return s.loadData(ctx, sql, more)
+	case "KILL":
+		return s.kill(sql, more)
+	}
+	return mysql.NewSQLError(mysql.ERNotSupportedYet, "%s is not supported through the proxy (it could reach only one of the data nodes)", abbreviate(sql))
+}
+
+var loadDataTable = regexp.MustCompile("(?is)\\binto\\s+table\\s+((?:`[^`]+`|\\w+)(?:\\.(?:`[^`]+`|\\w+))?)")
+
+// loadData runs LOAD DATA [LOCAL] INFILE for a table that lives on one data
+// node (unlisted or single-node tables); the file of a LOCAL load is relayed
+// from the client. A table spread over several nodes is refused: its rows
+// would have to be split by the shard rule.
+func (s *session) loadData(ctx context.Context, sql string, more bool) error {
+	m := loadDataTable.FindStringSubmatch(sql)
+	if m == nil {
+		return mysql.NewSQLError(mysql.ERParse, "LOAD DATA without INTO TABLE")
+	}
+	name := strings.ReplaceAll(m[1], "`", "")
+	schema := s.schema
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		schema, name = canonicalSchema(s.topo().cfg, name[:i]), name[i+1:]
+	}
+	sc := s.topo().cfg.Schemas[schema]
+	if sc == nil {
+		return mysql.NewSQLError(mysql.ERNoDB, "No database selected")
+	}
+	nodeName := sc.DataNode
+	if t := sc.Tables[strings.ToUpper(name)]; t != nil {
+		if len(t.DataNodes) != 1 {
+			return mysql.NewSQLError(mysql.ERNotSupportedYet, "LOAD DATA into %s, which spans %d data nodes, is not supported yet", name, len(t.DataNodes))
+		}
+		nodeName = t.DataNodes[0]
+	}
+	if nodeName == "" {
+		return mysql.NewSQLError(mysql.ERNoSuchTable, "Table '%s' doesn't exist in schema %s", name, schema)
+	}
+	if err := s.checkAccess(&router.Plan{Kind: router.KindInsert, Writes: true, Schema: schema, Tables: []string{strings.ToUpper(name)}}); err != nil {
+		return err
+	}
+	bc, err := s.acquire(ctx, nodeName, true)
+	if err != nil {
+		return err
+	}
+	defer s.release(nodeName, bc)
+	bc.Host.CountExecute()
+	if err := bc.WriteCommand(mysql.ComQuery, []byte(sql)); err != nil {
+		bc.Broken = true
+		return mysql.NewSQLError(mysql.ERUnknownError, "data node %s: %v", nodeName, err)
+	}
+	_, err = s.conn.ForwardResult(bc.ClientConn, func(st uint16) uint16 {
+		return st&backendStatusMask | moreFlag(more)
+	})
+	if err != nil {
+		if _, isSQL := err.(*mysql.SQLError); isSQL {
+			return errAlreadySent
+		}
+		bc.Broken = true
+		return err
+	}
+	s.syncStatus()
+	return nil
+}
+
+var killStatement = regexp.MustCompile(`(?i)^\s*kill\s+(connection\s+|query\s+)?(\d+)\s*$`)
+
+// kill handles KILL [CONNECTION] id for the proxy's own connection ids.
+func (s *session) kill(sql string, more bool) error {
+	m := killStatement.FindStringSubmatch(sql)
+	if m == nil {
+		return mysql.NewSQLError(mysql.ERParse, "KILL [CONNECTION] <id> expected")
+	}
+	if strings.EqualFold(strings.TrimSpace(m[1]), "query") {
+		return mysql.NewSQLError(mysql.ERNotSupportedYet, "KILL QUERY is not supported through the proxy yet")
+	}
+	id, _ := strconv.ParseUint(m[2], 10, 32)
+	s.p.mu.Lock()
+	target := s.p.sessions[uint32(id)]
+	s.p.mu.Unlock()
+	if target == nil {
+		return mysql.NewSQLError(1094, "Unknown thread id: %d", id)
+	}
+	if target.user.Name != s.user.Name {
+		return mysql.NewSQLError(1095, "You are not owner of thread %d", id)
+	}
+	if target != s {
+		target.conn.Close()
+	}
+	return s.ok(more, 0, 0)
+}
+
 // firstWord is the statement's first keyword, upper-cased (cheap: it lets
 // the common statements skip the regular expressions below).
 func firstWord(sql string) string {
@@ -136,13 +243,7 @@ func (s *session) execute(ctx context.Context, sql string, more bool) error {
 		return mysql.NewSQLError(mysql.ERNotSupportedYet, "global sequences and ER child lookups are not supported yet (statement: %s)", abbreviate(sql))
 	}
 	if len(plan.Routes) == 0 {
-		// Statements that name no table (DO, CALL, CREATE PROCEDURE, ...)
-		// run on the schema's default node, as Mycat sends them.
-		nodeName, err := s.defaultNode(sql)
-		if err != nil {
-			return err
-		}
-		return s.forwardOne(ctx, router.Route{DataNode: nodeName, SQL: sql}, plan.Kind != router.KindSelect, more)
+		return s.executeUnrouted(ctx, plan, first, sql, more)
 	}
 	if plan.Kind == router.KindDDL || plan.Kind == router.KindTruncate {
 		// DDL commits implicitly on MySQL: do the same for held connections.

@@ -473,6 +473,28 @@ func TestProxyAgainstRealShards(t *testing.T) {
 		}
 	})
 
+	t.Run("LOAD DATA LOCAL into a one-node table, refused for a sharded one", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "rows.csv")
+		if err := os.WriteFile(file, []byte("1,a\n2,b\n3,c\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		mysql.RegisterLocalFile(file)
+		defer mysql.DeregisterLocalFile(file)
+		r := mustExec(t, db, "LOAD DATA LOCAL INFILE '"+file+"' INTO TABLE plain FIELDS TERMINATED BY ','")
+		if n, _ := r.RowsAffected(); n != 3 {
+			t.Fatalf("loaded %d rows, want 3", n)
+		}
+		if got := shardColumn(t, c.a, "db1", "SELECT v FROM plain ORDER BY id"); strings.Join(got, ",") != "a,b,c" {
+			t.Fatalf("plain on dn1: %v", got)
+		}
+		if _, err := db.Exec("LOAD DATA LOCAL INFILE '" + file + "' INTO TABLE orders FIELDS TERMINATED BY ','"); sqlCode(err) != 1235 {
+			t.Fatalf("LOAD DATA into a sharded table: want 1235, got %v", err)
+		}
+		if _, err := db.Exec("LOCK TABLES orders WRITE"); sqlCode(err) != 1235 {
+			t.Fatalf("a statement that would reach one node of a sharded table: want 1235, got %v", err)
+		}
+	})
+
 	t.Run("the mariadb CLI works through the proxy", func(t *testing.T) {
 		cli, err := exec.LookPath("mariadb")
 		if err != nil {
