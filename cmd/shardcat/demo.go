@@ -29,6 +29,7 @@ func runDemo(ctx context.Context, args []string, s stdio) int {
 	port := fs.Int("port", demo.DefaultPort, "proxy `port` on 127.0.0.1 (0: a free one)")
 	managerPort := fs.Int("manager-port", demo.DefaultManagerPort, "proxy manager `port` (0: a free one)")
 	password := fs.String("password", demo.DefaultPassword, "`password` of the proxy's root account")
+	engine := fs.String("engine", "", "shards: `mariadb`, embedded, or empty for MariaDB when mariadbd is installed and the embedded engine otherwise")
 	fs.Usage = func() {
 		fmt.Fprintln(s.err, "usage: shardcat demo [--dir DIR] [--port 8066] [--manager-port 9066] [--password PW]")
 		fs.PrintDefaults()
@@ -62,6 +63,7 @@ func runDemo(ctx context.Context, args []string, s stdio) int {
 		Port:        freeIfZero(*port),
 		ManagerPort: freeIfZero(*managerPort),
 		Password:    *password,
+		Engine:      *engine,
 	})
 	if err != nil {
 		fmt.Fprintln(s.err, "shardcat demo:", err)
@@ -73,7 +75,7 @@ func runDemo(ctx context.Context, args []string, s stdio) int {
 		}
 	}()
 	for _, sh := range cluster.Shards {
-		fmt.Fprintf(s.out, "shard %s: MariaDB on %s, database %s (dataNode %s)\n", sh.Name, sh.Server.Addr(), sh.Database, sh.DataNode)
+		fmt.Fprintf(s.out, "shard %s: %s on %s, database %s (dataNode %s)\n", sh.Name, sh.Server.Kind(), sh.Server.Addr(), sh.Database, sh.DataNode)
 	}
 	fmt.Fprintf(s.out, "conf: %s\n", cluster.ConfDir)
 

@@ -33,6 +33,9 @@ type Options struct {
 	ManagerPort int    // the proxy's managerPort
 	User        string // the proxy's client account
 	Password    string
+	// Engine picks the shards: "mariadb", "embedded", or "" for MariaDB
+	// when mariadbd is installed and the embedded engine otherwise.
+	Engine string
 }
 
 // Shard is one data host of the demo.
@@ -40,7 +43,7 @@ type Shard struct {
 	Name     string // dataHost name: hostA, hostB
 	DataNode string // dn1, dn2
 	Database string // db1, db2
-	Server   *mariadb.Server
+	Server   ShardServer
 }
 
 // Cluster is a running demo cluster.
@@ -56,14 +59,15 @@ type Cluster struct {
 	BackendUser, BackendPassword string
 }
 
-// ErrNoMariaDB is returned when mariadbd is not installed.
-var ErrNoMariaDB = errors.New("demo: mariadbd not found: install it with `apt-get install mariadb-server` (or run scripts/test.sh as root, which installs every test peer)")
-
-// Start starts two MariaDB shards under dir (shard A holds db1, shard B
-// db2) and writes the conf dir dir/conf. On error nothing is left running.
+// Start starts two shards under dir (shard A holds db1, shard B db2):
+// MariaDB servers when mariadbd is installed (or opt.Engine is "mariadb"),
+// otherwise the embedded engine (tools/embedded-mysql). It writes the conf
+// dir dir/conf. On error nothing is left running.
 func Start(ctx context.Context, dir string, opt Options) (*Cluster, error) {
-	if _, ok := mariadb.Available(); !ok {
-		return nil, ErrNoMariaDB
+	_, haveMariaDB := mariadb.Available()
+	embedded := opt.Engine == "embedded" || (opt.Engine == "" && !haveMariaDB)
+	if opt.Engine == "mariadb" && !haveMariaDB {
+		return nil, errors.New("demo: mariadbd not found: install it with `apt-get install mariadb-server` (or run scripts/test.sh as root)")
 	}
 	opt, err := opt.withDefaults()
 	if err != nil {
@@ -82,10 +86,29 @@ func Start(ctx context.Context, dir string, opt Options) (*Cluster, error) {
 		BackendUser:     "shardcat",
 		BackendPassword: randomPassword(),
 	}
+	var engineBin string
+	if embedded {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		if engineBin, err = buildEmbedded(ctx, dir); err != nil {
+			return nil, err
+		}
+	}
 	for _, s := range []Shard{
 		{Name: "hostA", DataNode: "dn1", Database: "db1"},
 		{Name: "hostB", DataNode: "dn2", Database: "db2"},
 	} {
+		if embedded {
+			e, err := startEmbedded(ctx, engineBin, dir, s.Database)
+			if err != nil {
+				c.Stop()
+				return nil, fmt.Errorf("demo: shard %s: %w", s.Name, err)
+			}
+			s.Server = e
+			c.Shards = append(c.Shards, s)
+			continue
+		}
 		srv, err := mariadb.Start(ctx, mariadb.Options{
 			Dir:       filepath.Join(dir, "shard-"+strings.TrimPrefix(s.Name, "host")),
 			User:      c.BackendUser,
@@ -96,7 +119,7 @@ func Start(ctx context.Context, dir string, opt Options) (*Cluster, error) {
 			c.Stop()
 			return nil, fmt.Errorf("demo: shard %s: %w", s.Name, err)
 		}
-		s.Server = srv
+		s.Server = mariadbShard{srv}
 		c.Shards = append(c.Shards, s)
 	}
 	if err := c.writeConf(opt.ManagerPort); err != nil {

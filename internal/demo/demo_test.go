@@ -101,15 +101,21 @@ func TestConfDescribesTheShards(t *testing.T) {
 func TestSampleSQLIsConsistent(t *testing.T) {
 	c := startCluster(t)
 	a := c.Shards[0]
-	stmts := append([]string{"USE " + a.Database}, SampleSQL()...)
-	if err := a.Server.Exec(context.Background(), stmts...); err != nil {
-		t.Fatal(err)
-	}
-	db, err := a.Server.OpenRoot(a.Database)
+	db, err := a.Server.Open(a.Database)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, stmt := range SampleSQL() {
+		if _, err := conn.ExecContext(context.Background(), stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
 	var orders, items, wrongTotals int
 	err = db.QueryRow(`SELECT (SELECT COUNT(*) FROM orders), (SELECT COUNT(*) FROM order_items),
 		(SELECT COUNT(*) FROM orders o WHERE o.total <> (SELECT SUM(qty*price) FROM order_items i WHERE i.order_id = o.id))`).
@@ -131,19 +137,37 @@ func TestVerifyPlacementAcceptsModLong(t *testing.T) {
 	c := startCluster(t)
 	ctx := context.Background()
 	for i, s := range c.Shards {
-		stmts := []string{"USE " + s.Database}
+		var stmts []string
 		for _, stmt := range SampleSQL() {
 			if id, ok := sampleRowID(stmt); ok && id%2 != i {
 				continue // another shard's row
 			}
 			stmts = append(stmts, stmt)
 		}
-		if err := s.Server.Exec(ctx, stmts...); err != nil {
-			t.Fatal(err)
-		}
+		execOn(t, s.Server, s.Database, stmts)
 	}
 	if err := c.VerifyPlacement(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// execOn runs statements in order on one connection to a shard.
+func execOn(t *testing.T, srv ShardServer, database string, stmts []string) {
+	t.Helper()
+	db, err := srv.Open(database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, stmt := range stmts {
+		if _, err := conn.ExecContext(context.Background(), stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
 	}
 }
 

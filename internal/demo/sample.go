@@ -137,7 +137,7 @@ func (c *Cluster) LoadSampleData(ctx context.Context, addr string) error {
 func (c *Cluster) VerifyPlacement(ctx context.Context) error {
 	orders := 0
 	for i, s := range c.Shards {
-		db, err := s.Server.OpenRoot(s.Database)
+		db, err := s.Server.Open(s.Database)
 		if err != nil {
 			return err
 		}
