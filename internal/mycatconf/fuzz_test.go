@@ -88,23 +88,6 @@ func FuzzLoadSequenceDBConf(f *testing.F) {
 	fuzzLoad(f, "testdata/demo", SequenceDBFile)
 }
 
-func FuzzParseProperties(f *testing.F) {
-	for _, s := range []string{"a=b\n", "# c\nk : v\\\n  w\n", "k=\\u0041", "k=\\u00", "\\", "a\\\n"} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		props, err := parseProperties(data)
-		if err != nil {
-			return
-		}
-		for _, p := range props {
-			if p.Line < 1 {
-				t.Fatalf("property %+v has no line", p)
-			}
-		}
-	})
-}
-
 func FuzzExpandNames(f *testing.F) {
 	for _, s := range []string{"dn$0-3", "a,b", "x$5", "$1-2", "d$3-1", " , "} {
 		f.Add(s)

@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+
+	"github.com/shardcat/shardcat/internal/javaprops"
 )
 
 // Mycat's sequence handler types (SystemConfig.SEQUENCEHANDLER_*).
@@ -36,7 +38,7 @@ func (l *loader) loadSequences() {
 	}
 }
 
-func (l *loader) readProperties(file string) []property {
+func (l *loader) readProperties(file string) []javaprops.Property {
 	data, err := os.ReadFile(l.path(file))
 	if errors.Is(err, fs.ErrNotExist) {
 		l.warnf(file, 0, "file not found; \"next value for MYCATSEQ_...\" will fail (sequnceHandlerType is %d)", l.cfg.System.SequenceHandlerType)
@@ -46,19 +48,19 @@ func (l *loader) readProperties(file string) []property {
 		l.errorf(file, 0, "%v", err)
 		return nil
 	}
-	props, err := parseProperties(data)
+	props, err := javaprops.Parse(string(data))
 	if err != nil {
 		l.errorf(file, 0, "%v", err)
 		return nil
 	}
 	if props == nil {
-		props = []property{}
+		props = []javaprops.Property{}
 	}
 	return props
 }
 
 // loadLocalSequences reads NAME.HISIDS, NAME.MINID, NAME.MAXID, NAME.CURID.
-func (l *loader) loadLocalSequences(props []property) {
+func (l *loader) loadLocalSequences(props []javaprops.Property) {
 	type partial struct {
 		seq  LocalSequence
 		have map[string]bool
@@ -125,7 +127,7 @@ func (l *loader) loadLocalSequences(props []property) {
 }
 
 // loadDBSequences reads NAME=dataNode: the node holding MYCAT_SEQUENCE.
-func (l *loader) loadDBSequences(props []property) {
+func (l *loader) loadDBSequences(props []javaprops.Property) {
 	l.cfg.Sequences.DB = map[string]string{}
 	for _, p := range props {
 		node := strings.TrimSpace(p.Value)
@@ -139,7 +141,7 @@ func (l *loader) loadDBSequences(props []property) {
 
 // loadTimeSequence reads WORKID and DATAACENTERID (Mycat's spelling), each
 // a 5-bit snowflake field.
-func (l *loader) loadTimeSequence(props []property) {
+func (l *loader) loadTimeSequence(props []javaprops.Property) {
 	have := map[string]bool{}
 	for _, p := range props {
 		var dst *int64

@@ -126,32 +126,6 @@ func TestTableNameSuffix(t *testing.T) {
 	}
 }
 
-func TestParseProperties(t *testing.T) {
-	in := "# comment\n! also a comment\n  key1 = value one \nkey2:v2\nkey3 v3\nempty=\nlong = a,\\\n    b\nesc\\=key=\\u0041\\tB\r\nlast"
-	got, err := parseProperties([]byte(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []property{
-		{"key1", "value one ", 3},
-		{"key2", "v2", 4},
-		{"key3", "v3", 5},
-		{"empty", "", 6},
-		{"long", "a,b", 7},
-		{"esc=key", "A\tB", 9},
-		{"last", "", 10},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("parseProperties =\n%+v\nwant\n%+v", got, want)
-	}
-	if _, err := parseProperties([]byte("k=\\u00zz")); err == nil || !strings.Contains(err.Error(), "line 1: malformed") {
-		t.Errorf("bad \\u escape: err = %v", err)
-	}
-	if _, err := parseProperties([]byte("\n\nk=\\u00")); err == nil || !strings.Contains(err.Error(), "line 3: malformed") {
-		t.Errorf("short \\u escape: err = %v", err)
-	}
-}
-
 func TestCheckFakeVersion(t *testing.T) {
 	for v, ok := range map[string]bool{"5.6.20": true, "5.7.30-log": true, "8.0.11": true, "5.5.1": true,
 		"4.1.0": false, "5.6": false, "5.6.": false, "mysql": false, "": false} {

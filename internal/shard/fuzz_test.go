@@ -117,7 +117,6 @@ func FuzzProperties(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		parseJavaProperties(text)
 		parseMurmurWeights(text)
 		if slots, err := parseCRC32SlotFile(text); err == nil && len(slots) != crc32Slots {
 			t.Fatalf("slot table has %d entries", len(slots))

@@ -3,6 +3,8 @@ package shard
 import (
 	"fmt"
 	"strings"
+
+	"github.com/shardcat/shardcat/internal/javaprops"
 )
 
 // mapLine is one "key=value" line of a Mycat map file, both sides trimmed.
@@ -11,37 +13,13 @@ type mapLine struct {
 	key, value string
 }
 
-// javaLines splits text the way BufferedReader.readLine does: at \n, \r or
-// \r\n; a final line without terminator still counts.
-func javaLines(text string) []string {
-	var lines []string
-	start := 0
-	for i := 0; i < len(text); i++ {
-		switch text[i] {
-		case '\n':
-			lines = append(lines, text[start:i])
-			start = i + 1
-		case '\r':
-			lines = append(lines, text[start:i])
-			if i+1 < len(text) && text[i+1] == '\n' {
-				i++
-			}
-			start = i + 1
-		}
-	}
-	if start < len(text) {
-		lines = append(lines, text[start:])
-	}
-	return lines
-}
-
 // parseMapLines reads the map-file dialect shared by PartitionByFileMap,
 // AutoPartitionByLong, PartitionByRangeMod and the pattern functions: lines
 // are trimmed, "#" and "//" lines are comments, lines without '=' are
 // skipped, and the split is at the first '='.
 func parseMapLines(data []byte) []mapLine {
 	var out []mapLine
-	for i, line := range javaLines(string(data)) {
+	for i, line := range javaprops.SplitLines(string(data)) {
 		line = javaTrim(line)
 		if strings.HasPrefix(line, "#") || strings.HasPrefix(line, "//") {
 			continue

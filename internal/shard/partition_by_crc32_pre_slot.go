@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/shardcat/shardcat/internal/javaprops"
 )
 
 // PartitionByCRC32PreSlot: slot = CRC32(UTF-8 bytes) % 102400, and each
@@ -48,7 +50,7 @@ func newPartitionByCRC32PreSlot(p *props, env Env) (Function, error) {
 	case err != nil:
 		return nil, configError(p.class, "", "reading %s: %v", name, err)
 	case data != nil:
-		text = latin1(data)
+		text = javaprops.Latin1(data)
 	default:
 		text = generateCRC32SlotFile(count)
 		if env.WriteFile != nil {
@@ -113,14 +115,14 @@ func guavaSplit(s, sep string) []string {
 }
 
 func parseCRC32SlotFile(text string) ([]int32, error) {
-	entries, err := parseJavaProperties(text)
+	entries, err := javaprops.Parse(text)
 	if err != nil {
 		return nil, err
 	}
 	// Hashtable semantics: a repeated key keeps its last value.
 	byKey := map[string]string{}
 	for _, e := range entries {
-		byKey[e.key] = e.value
+		byKey[e.Key] = e.Value
 	}
 	type nodeRanges struct {
 		node   int32

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+
+	"github.com/shardcat/shardcat/internal/javaprops"
 )
 
 // PartitionByMurmurHash is Mycat's consistent-hash ring. For node i the
@@ -72,19 +74,19 @@ func newPartitionByMurmurHash(p *props, env Env) (Function, error) {
 // parseMurmurWeights reads "node=weight" pairs with Properties rules;
 // both sides must be Java ints.
 func parseMurmurWeights(text string) (map[int32]int32, error) {
-	entries, err := parseJavaProperties(text)
+	entries, err := javaprops.Parse(text)
 	if err != nil {
 		return nil, err
 	}
 	weights := map[int32]int32{}
 	for _, e := range entries {
-		w, err := javaParseInt(e.value)
+		w, err := javaParseInt(e.Value)
 		if err != nil {
-			return nil, fmt.Errorf("weight %q for node %q is not an int", e.value, e.key)
+			return nil, fmt.Errorf("weight %q for node %q is not an int", e.Value, e.Key)
 		}
-		node, err := javaParseInt(e.key)
+		node, err := javaParseInt(e.Key)
 		if err != nil {
-			return nil, fmt.Errorf("node %q is not an int", e.key)
+			return nil, fmt.Errorf("node %q is not an int", e.Key)
 		}
 		if w <= 0 {
 			w = 1

@@ -59,23 +59,3 @@ func TestClasses(t *testing.T) {
 		}
 	}
 }
-
-func TestPropertiesParser(t *testing.T) {
-	text := "# comment\n! also comment\n\n  a=1\nb : 2\nc 3\nd=\\\n    4\\\n 5\ne\\ f=\\u0041\\t\nempty\n"
-	got, err := parseJavaProperties(text)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []property{{"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "45"}, {"e f", "A\t"}, {"empty", ""}}
-	if len(got) != len(want) {
-		t.Fatalf("got %q, want %q", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("entry %d = %q, want %q", i, got[i], want[i])
-		}
-	}
-	if _, err := parseJavaProperties("a=\\u00zz\n"); err == nil {
-		t.Errorf("malformed \\u escape accepted")
-	}
-}

@@ -1,4 +1,6 @@
-package shard
+// Package javaprops reads the java.util.Properties text format, which Mycat
+// uses for its sequence files, weight maps and CRC32 slot files.
+package javaprops
 
 import (
 	"fmt"
@@ -6,21 +8,24 @@ import (
 	"strings"
 )
 
-// property is one key/value pair of a java.util.Properties file, in file
-// order (later duplicates win when loaded into a map, as in Java).
-type property struct {
-	key, value string
+// Property is one key/value pair in file order (a later duplicate wins when
+// loaded into a map, as in Java), with the line it starts on.
+type Property struct {
+	Key, Value string
+	Line       int
 }
 
-// parseJavaProperties implements Properties.load's grammar: natural lines
-// end at \n, \r or \r\n; leading blanks (space, tab, form feed) are skipped;
-// '#' and '!' start comments; an odd number of trailing backslashes
-// continues the line; the key ends at the first unescaped '=', ':' or
-// blank; escapes \t \n \r \f and \uXXXX are decoded, other \x is x.
-func parseJavaProperties(text string) ([]property, error) {
-	var out []property
-	lines := javaLines(text)
+// Parse implements Properties.load's grammar: natural lines end at \n, \r
+// or \r\n; leading blanks (space, tab, form feed) are skipped; '#' and '!'
+// start comments; an odd number of trailing backslashes continues the line;
+// the key ends at the first unescaped '=', ':' or blank; escapes \t \n \r
+// \f and \uXXXX are decoded, other \x is x. A malformed \uXXXX is an
+// error naming the line, as it is an exception in Java.
+func Parse(text string) ([]Property, error) {
+	var out []Property
+	lines := SplitLines(text)
 	for i := 0; i < len(lines); i++ {
+		start := i + 1
 		line := strings.TrimLeft(lines[i], " \t\f")
 		if line == "" || line[0] == '#' || line[0] == '!' {
 			continue
@@ -35,11 +40,34 @@ func parseJavaProperties(text string) ([]property, error) {
 		}
 		key, value, err := splitProperty(line)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %v", i+1, err)
+			return nil, fmt.Errorf("line %d: %v", start, err)
 		}
-		out = append(out, property{key: key, value: value})
+		out = append(out, Property{Key: key, Value: value, Line: start})
 	}
 	return out, nil
+}
+
+// SplitLines splits at \n, \r and \r\n, as Java's LineReader does.
+func SplitLines(text string) []string {
+	var lines []string
+	start := 0
+	for i := 0; i < len(text); i++ {
+		switch text[i] {
+		case '\n':
+			lines = append(lines, text[start:i])
+			start = i + 1
+		case '\r':
+			lines = append(lines, text[start:i])
+			if i+1 < len(text) && text[i+1] == '\n' {
+				i++
+			}
+			start = i + 1
+		}
+	}
+	if start < len(text) {
+		lines = append(lines, text[start:])
+	}
+	return lines
 }
 
 func endsWithOddBackslashes(s string) bool {
@@ -134,8 +162,8 @@ func unescapeProperty(s string) (string, error) {
 	return b.String(), nil
 }
 
-// latin1 decodes bytes as ISO-8859-1, the charset of Properties.load(InputStream).
-func latin1(data []byte) string {
+// Latin1 decodes bytes as ISO-8859-1, the charset of Properties.load(InputStream).
+func Latin1(data []byte) string {
 	runes := make([]rune, len(data))
 	for i, c := range data {
 		runes[i] = rune(c)
