@@ -24,7 +24,8 @@ func defaultSystem() System {
 }
 
 // knownSystemProperties are SystemConfig's settable properties in Mycat 1.6
-// that shardcat reads or deliberately ignores; anything else is a warning.
+// that shardcat reads or deliberately ignores, plus shardcat's own
+// (defaultAuthPlugin); anything else is a warning.
 var knownSystemProperties = map[string]bool{}
 
 func init() {
@@ -53,7 +54,8 @@ func init() {
 		maxPreparedStmtCount removeGraveAccent sqlInterceptor sqlInterceptorType
 		sqlInterceptorFile useCostTimeStat maxCostStatSize costSamplePercent
 		lowerCaseTableNames glableTableCheckPeriod showBinlogStatusTimeout
-		dataNodeSortedTempDir mappedFileSize enableBatchLoadData`) {
+		dataNodeSortedTempDir mappedFileSize enableBatchLoadData
+		defaultAuthPlugin`) {
 		knownSystemProperties[p] = true
 	}
 }

@@ -31,12 +31,12 @@ type cluster struct {
 
 const testPassword = "s3cret"
 
-func writeConf(t *testing.T, dir string, a, b *mariadb.Server) {
+func writeConf(t *testing.T, dir string, a, b *mariadb.Server, extraSystem ...string) {
 	t.Helper()
 	server := `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE mycat:server SYSTEM "server.dtd">
 <mycat:server xmlns:mycat="http://io.mycat/">
-  <system>
+  <system>` + strings.Join(extraSystem, "") + `
     <property name="serverPort">8066</property>
     <property name="managerPort">9066</property>
     <property name="dataNodeHeartbeatPeriod">500</property>
@@ -92,12 +92,12 @@ func writeConf(t *testing.T, dir string, a, b *mariadb.Server) {
 	}
 }
 
-func startCluster(t *testing.T) *cluster {
+func startCluster(t *testing.T, extraSystem ...string) *cluster {
 	testenv.RequireMariaDB(t)
 	c := &cluster{conf: t.TempDir()}
 	c.a = testenv.MariaDB(t, mariadb.Options{Databases: []string{"db1"}})
 	c.b = testenv.MariaDB(t, mariadb.Options{Databases: []string{"db2"}})
-	writeConf(t, c.conf, c.a, c.b)
+	writeConf(t, c.conf, c.a, c.b, extraSystem...)
 	cfg, findings, err := mycatconf.Load(c.conf)
 	if err != nil {
 		t.Fatalf("load conf: %v %v", err, findings)
@@ -542,6 +542,36 @@ func TestProxyAgainstRealShards(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	})
+}
+
+// caching_sha2_password through the proxy: the first login is a full
+// authentication (the password over TLS), later ones take the fast path
+// from the proxy's cache; a wrong password is refused either way.
+func TestCachingSHA2Logins(t *testing.T) {
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := mariadb.WriteSelfSignedCert(cert, key); err != nil {
+		t.Fatal(err)
+	}
+	c := startCluster(t,
+		`<property name="defaultAuthPlugin">caching_sha2_password</property>`,
+		`<property name="sslCert">`+cert+`</property>`,
+		`<property name="sslKey">`+key+`</property>`)
+	tlsDB := c.open(t, "root", testPassword, "TESTDB", "tls=skip-verify")
+	if err := tlsDB.Ping(); err != nil {
+		t.Fatalf("full authentication over TLS: %v", err)
+	}
+	plain := c.open(t, "root", testPassword, "TESTDB", "")
+	if err := plain.Ping(); err != nil {
+		t.Fatalf("fast authentication from the cache, without TLS: %v", err)
+	}
+	if got := column(t, plain, "SELECT 1"); got[0] != "1" {
+		t.Fatalf("after fast auth: %v", got)
+	}
+	bad := c.open(t, "root", "wrong", "TESTDB", "tls=skip-verify")
+	if err := bad.Ping(); sqlCode(err) != 1045 {
+		t.Fatalf("wrong password: want 1045, got %v", err)
+	}
 }
 
 func TestManagerPort(t *testing.T) {

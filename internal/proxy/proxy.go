@@ -142,8 +142,15 @@ func New(cfg *mycatconf.Config, opt Options) (*Proxy, error) {
 	if maxPacket <= 0 {
 		maxPacket = 64 << 20
 	}
+	authPlugin := cfg.System.Raw["defaultAuthPlugin"]
+	switch authPlugin {
+	case "", mysql.AuthNativePassword, mysql.AuthCachingSHA2Password:
+	default:
+		return nil, fmt.Errorf("server.xml defaultAuthPlugin %q: want %s or %s", authPlugin, mysql.AuthNativePassword, mysql.AuthCachingSHA2Password)
+	}
 	p.server = &mysql.Server{
 		Handler:       &handler{p: p},
+		AuthPlugin:    authPlugin, // "" = mysql_native_password, as Mycat 1.6
 		ServerVersion: version,
 		TLSConfig:     tlsConfig,
 		MaxPacketSize: maxPacket,
