@@ -239,8 +239,19 @@ func (s *session) execute(ctx context.Context, sql string, more bool) error {
 		// its own insert id): only the simple forms above are answered.
 		return mysql.NewSQLError(mysql.ERNotSupportedYet, "%s in this form is not supported through the proxy; select it alone (SELECT %s())", strings.Join(plan.SessionFuncs, ", "), strings.ToUpper(strings.Trim(plan.SessionFuncs[0], "@()")))
 	}
-	if plan.Lookup != nil || len(plan.Sequences) > 0 || plan.AutoIncrement != nil {
-		return mysql.NewSQLError(mysql.ERNotSupportedYet, "global sequences and ER child lookups are not supported yet (statement: %s)", abbreviate(sql))
+	if len(plan.Sequences) > 0 || plan.AutoIncrement != nil {
+		var id uint64
+		if plan, sql, id, err = s.fillValues(ctx, plan, sql); err != nil {
+			return err
+		}
+		s.generatedID = id
+		defer func() { s.generatedID = 0 }()
+		if err := s.checkAccess(plan); err != nil {
+			return err
+		}
+	}
+	if plan.Lookup != nil {
+		return s.executeLookup(ctx, plan, more)
 	}
 	if len(plan.Routes) == 0 {
 		return s.executeUnrouted(ctx, plan, first, sql, more)
@@ -418,6 +429,10 @@ func (s *session) forwardResult(bc *backend.Conn, more bool) (backendMore bool, 
 			s.lastID = h.OK.LastInsertID
 		}
 		ok := *h.OK
+		if ok.LastInsertID == 0 && s.generatedID != 0 {
+			ok.LastInsertID = s.generatedID // the id came from a global sequence
+			s.lastID = s.generatedID
+		}
 		ok.AffectedRows = s.affectedRows(h.OK)
 		ok.Status = ok.Status&backendStatusMask | moreFlag(more || backendMore)
 		return backendMore, s.conn.WriteOK(&ok)
@@ -599,6 +614,9 @@ func (s *session) executeEverywhere(ctx context.Context, plan *router.Plan, more
 		if err := s.endTransaction(true); err != nil {
 			return err
 		}
+	}
+	if lastID == 0 {
+		lastID = s.generatedID
 	}
 	if lastID != 0 {
 		s.lastID = lastID

@@ -21,6 +21,7 @@ import (
 	"github.com/shardcat/shardcat/internal/mycatconf"
 	"github.com/shardcat/shardcat/internal/mysql"
 	"github.com/shardcat/shardcat/internal/router"
+	"github.com/shardcat/shardcat/internal/sequence"
 )
 
 // Options are the runtime settings that are not in the Mycat conf dir.
@@ -98,6 +99,7 @@ type Proxy struct {
 	opt     Options
 	log     *slog.Logger
 	topo    atomic.Pointer[topology]
+	seq     sequence.Source
 	server  *mysql.Server
 	manager *mysql.Server
 	offline atomic.Bool
@@ -130,6 +132,7 @@ func New(cfg *mycatconf.Config, opt Options) (*Proxy, error) {
 		return nil, err
 	}
 	p.topo.Store(t)
+	p.seq = p.newSequenceSource(cfg)
 	version := cfg.System.FakeMySQLVersion
 	if version == "" {
 		version = "5.7.40-shardcat-1.6"

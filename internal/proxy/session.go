@@ -28,6 +28,8 @@ type session struct {
 	txNodeLog bool // a multi-node transaction was already logged (handleDistributedTransactions=2)
 	// nextTx holds SET TRANSACTION statements for the next transaction only.
 	nextTx []string
+	// generatedID is the first global-sequence id of the running statement.
+	generatedID uint64
 }
 
 func (p *Proxy) newSession(c *mysql.Conn, u *mycatconf.User, schema string) *session {
