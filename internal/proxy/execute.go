@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -382,17 +383,19 @@ func (s *session) forwardOne(ctx context.Context, route router.Route, write, mor
 		return err
 	}
 	defer func() { s.release(route.DataNode, bc) }()
+	stop := bc.AbortOnCancel(ctx)
+	defer stop()
 	bc.Host.CountExecute()
 	if err := bc.WriteCommand(mysql.ComQuery, []byte(route.SQL)); err != nil {
 		bc.Broken = true
-		return mysql.NewSQLError(mysql.ERUnknownError, "data node %s: %v", route.DataNode, err)
+		return backendError(ctx, route.DataNode, err)
 	}
 	for {
 		backendMore, err := s.forwardResult(bc, more)
 		if err != nil {
 			if _, isSQL := err.(*mysql.SQLError); !isSQL {
 				bc.Broken = true
-				return mysql.NewSQLError(mysql.ERUnknownError, "data node %s: %v", route.DataNode, err)
+				return backendError(ctx, route.DataNode, err)
 			}
 			// The backend's ERR was already sent: drain nothing more, done.
 			return errAlreadySent
@@ -403,6 +406,18 @@ func (s *session) forwardOne(ctx context.Context, route router.Route, write, mor
 	}
 	s.syncStatus()
 	return nil
+}
+
+// backendError reports a failed backend exchange, naming the data node and,
+// when the statement's context ended it, why.
+func backendError(ctx context.Context, dataNode string, err error) error {
+	if cause := context.Cause(ctx); cause != nil {
+		if errors.Is(cause, context.Canceled) {
+			cause = errors.New("the client went away")
+		}
+		return mysql.NewSQLError(mysql.ERQueryInterrupted, "data node %s: %v", dataNode, cause)
+	}
+	return mysql.NewSQLError(mysql.ERUnknownError, "data node %s: %v", dataNode, err)
 }
 
 // errAlreadySent tells the command loop that the response is complete.
@@ -475,6 +490,7 @@ type nodeResult struct {
 	conn   *backend.Conn
 	header *mysql.ResultHeader
 	err    error
+	stop   func() bool // ends the statement context's watch on conn
 }
 
 // sendAll acquires a connection per route and sends each its statement;
@@ -490,11 +506,12 @@ func (s *session) sendAll(ctx context.Context, routes []router.Route, write bool
 			return nil, err
 		}
 		nr.conn = bc
+		nr.stop = bc.AbortOnCancel(ctx)
 		bc.Host.CountExecute()
 		if err := bc.WriteCommand(mysql.ComQuery, []byte(r.SQL)); err != nil {
 			bc.Broken = true
 			s.abandon(res[:i+1])
-			return nil, mysql.NewSQLError(mysql.ERUnknownError, "data node %s: %v", r.DataNode, err)
+			return nil, backendError(ctx, r.DataNode, err)
 		}
 	}
 	var wg sync.WaitGroup
@@ -518,6 +535,9 @@ func (s *session) abandon(res []*nodeResult) {
 		}
 		if !nr.conn.Broken && !nr.conn.IsBroken() {
 			drain(nr)
+		}
+		if nr.stop != nil {
+			nr.stop()
 		}
 		s.release(nr.route.DataNode, nr.conn)
 		nr.conn = nil

@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"encoding/hex"
+	"fmt"
 	"strings"
 
 	"github.com/shardcat/shardcat/internal/mycatconf"
@@ -129,12 +130,24 @@ func (h *handler) ComQuery(c *mysql.Conn, query string) error {
 	}
 	for i, q := range stmts {
 		more := i < len(stmts)-1
-		if err := s.execute(context.Background(), q, more); err != nil {
+		ctx, cancel := s.statementContext()
+		err := s.execute(ctx, q, more)
+		cancel()
+		if err != nil {
 			// An error ends a multi-statement batch, as in MySQL.
 			return s.fail(err)
 		}
 	}
 	return nil
+}
+
+// statementContext bounds one statement: server.xml's sqlExecuteTimeout,
+// and the client connection going away.
+func (s *session) statementContext() (context.Context, context.CancelFunc) {
+	if d := s.topo().cfg.System.SQLExecuteTimeout; d > 0 {
+		return context.WithTimeoutCause(s.conn.Context(), d, fmt.Errorf("statement exceeded sqlExecuteTimeout (%v)", d))
+	}
+	return context.WithCancel(s.conn.Context())
 }
 
 // fail counts and returns an error for the client.
@@ -335,7 +348,9 @@ func (h *handler) ComStmtExecute(c *mysql.Conn, stmt *mysql.Stmt, req *mysql.Exe
 	}
 	s.binary = true
 	defer func() { s.binary = false }()
-	if err := s.execute(context.Background(), query, false); err != nil {
+	ctx, cancel := s.statementContext()
+	defer cancel()
+	if err := s.execute(ctx, query, false); err != nil {
 		return s.fail(err)
 	}
 	return nil

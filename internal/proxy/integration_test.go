@@ -621,3 +621,20 @@ func TestManagerPort(t *testing.T) {
 		t.Fatalf("after reload: %v", got)
 	}
 }
+
+// sqlExecuteTimeout interrupts a statement stuck on a backend: the client
+// gets error 1317 in time, and the proxy keeps serving.
+func TestStatementTimeout(t *testing.T) {
+	c := startCluster(t, `<property name="sqlExecuteTimeout">1</property>`)
+	start := time.Now()
+	_, err := c.admin.Exec("DO SLEEP(10)")
+	if sqlCode(err) != 1317 || !strings.Contains(err.Error(), "sqlExecuteTimeout") {
+		t.Fatalf("want error 1317 naming sqlExecuteTimeout, got %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("the timeout took %v", d)
+	}
+	if got := column(t, c.admin, "SELECT 1"); got[0] != "1" {
+		t.Fatalf("after a timeout: %v", got)
+	}
+}
