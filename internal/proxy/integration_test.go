@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -636,5 +637,66 @@ func TestStatementTimeout(t *testing.T) {
 	}
 	if got := column(t, c.admin, "SELECT 1"); got[0] != "1" {
 		t.Fatalf("after a timeout: %v", got)
+	}
+}
+
+// A director in front of the proxy sends a PROXY header: the proxy applies
+// its firewall to the client address in the header, and a trusted source
+// that sends no header is refused.
+func TestProxyProtocolFromDirector(t *testing.T) {
+	testenv.RequireMariaDB(t)
+	c := &cluster{conf: t.TempDir()}
+	c.a = testenv.MariaDB(t, mariadb.Options{Databases: []string{"db1"}})
+	c.b = testenv.MariaDB(t, mariadb.Options{Databases: []string{"db2"}})
+	writeConf(t, c.conf, c.a, c.b, `<property name="proxyProtocolFrom">127.0.0.1</property>`)
+	serverXML := filepath.Join(c.conf, "server.xml")
+	text, _ := os.ReadFile(serverXML)
+	// Only clients from 198.51.100.0/24 (the documentation range, used here
+	// only as data inside the header) may log in as root.
+	text = []byte(strings.Replace(string(text), "</mycat:server>",
+		`<firewall><whitehost><host host="198.51.100.*" user="root"/></whitehost></firewall></mycat:server>`, 1))
+	if err := os.WriteFile(serverXML, text, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, findings, err := mycatconf.Load(c.conf)
+	if err != nil {
+		t.Fatalf("%v %v", err, findings)
+	}
+	if c.p, err = proxy.New(cfg, proxy.Options{ServerAddr: "127.0.0.1:0", ManagerAddr: "127.0.0.1:0"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer c.p.Close()
+
+	header := "PROXY TCP4 198.51.100.7 127.0.0.1 40000 8066\r\n"
+	mysql.RegisterDialContext("viadirector", func(ctx context.Context, addr string) (net.Conn, error) {
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			_, err = conn.Write([]byte(header))
+		}
+		return conn, err
+	})
+	cfgDSN := mysql.NewConfig()
+	cfgDSN.User, cfgDSN.Passwd, cfgDSN.Net, cfgDSN.Addr, cfgDSN.DBName = "root", testPassword, "viadirector", c.p.Addr(), "TESTDB"
+	db, err := sql.Open("mysql", cfgDSN.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := column(t, db, "SELECT USER()"); !strings.HasSuffix(got[0], "@198.51.100.7") {
+		t.Fatalf("the proxy must see the client address of the header: %v", got)
+	}
+	header = "PROXY TCP4 192.0.2.9 127.0.0.1 40000 8066\r\n"
+	other, _ := sql.Open("mysql", cfgDSN.FormatDSN())
+	defer other.Close()
+	if err := other.Ping(); sqlCode(err) != 1045 {
+		t.Fatalf("a client outside the whitehost must be refused: %v", err)
+	}
+	direct := c.open(t, "root", testPassword, "TESTDB", "timeout=2s")
+	if err := direct.Ping(); err == nil {
+		t.Fatal("a trusted source without a PROXY header must be refused")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/shardcat/shardcat/internal/backend"
 	"github.com/shardcat/shardcat/internal/mycatconf"
 	"github.com/shardcat/shardcat/internal/mysql"
+	"github.com/shardcat/shardcat/internal/proxyproto"
 	"github.com/shardcat/shardcat/internal/router"
 	"github.com/shardcat/shardcat/internal/sequence"
 )
@@ -257,8 +259,20 @@ func (p *Proxy) Start(ctx context.Context) error {
 	p.listeners = []net.Listener{l, ml}
 	p.serverAddr, p.mgrAddr = l.Addr().String(), ml.Addr().String()
 	p.mu.Unlock()
+	trusted, err := parseTrusted(sys.Raw["proxyProtocolFrom"])
+	if err != nil {
+		l.Close()
+		ml.Close()
+		return err
+	}
 	go func() {
-		if err := p.server.Serve(l); err != nil && !errors.Is(err, mysql.ErrServerClosed) {
+		var err error
+		if len(trusted) > 0 {
+			err = p.serveProxyProtocol(l, trusted)
+		} else {
+			err = p.server.Serve(l)
+		}
+		if err != nil && !errors.Is(err, mysql.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			p.log.Error("server port stopped", "err", err)
 		}
 	}()
@@ -269,6 +283,74 @@ func (p *Proxy) Start(ctx context.Context) error {
 	}()
 	p.log.Info("shardcat proxy listening", "server", p.serverAddr, "manager", p.mgrAddr)
 	return nil
+}
+
+// parseTrusted reads server.xml's proxyProtocolFrom: the addresses or CIDRs
+// (a director) whose connections start with a PROXY protocol header.
+func parseTrusted(v string) ([]*net.IPNet, error) {
+	var nets []*net.IPNet
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			ip := net.ParseIP(f)
+			if ip == nil {
+				return nil, fmt.Errorf("server.xml proxyProtocolFrom: %q is not an address or CIDR", f)
+			}
+			bits := 32
+			if ip.To4() == nil {
+				bits = 128
+			}
+			f = fmt.Sprintf("%s/%d", f, bits)
+		}
+		_, n, err := net.ParseCIDR(f)
+		if err != nil {
+			return nil, fmt.Errorf("server.xml proxyProtocolFrom: %v", err)
+		}
+		nets = append(nets, n)
+	}
+	return nets, nil
+}
+
+// serveProxyProtocol accepts clients; those from a trusted director must
+// start with a PROXY header, whose client address then replaces theirs.
+func (p *Proxy) serveProxyProtocol(l net.Listener, trusted []*net.IPNet) error {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return err
+		}
+		go func() {
+			if !fromTrusted(c.RemoteAddr(), trusted) {
+				p.server.ServeConn(c)
+				return
+			}
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			w, err := proxyproto.Wrap(c)
+			if err != nil {
+				p.log.Warn("refused a connection without a valid PROXY header", "remote", c.RemoteAddr(), "err", err)
+				c.Close()
+				return
+			}
+			c.SetReadDeadline(time.Time{})
+			p.server.ServeConn(w)
+		}()
+	}
+}
+
+func fromTrusted(a net.Addr, trusted []*net.IPNet) bool {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return false
+	}
+	for _, n := range trusted {
+		if n.Contains(ta.IP) {
+			return true
+		}
+	}
+	return false
 }
 
 func orDefault(v, d int) int {
@@ -286,6 +368,11 @@ func (p *Proxy) ManagerAddr() string { p.mu.Lock(); defer p.mu.Unlock(); return 
 
 // Close stops listening, closes client sessions and backend pools.
 func (p *Proxy) Close() error {
+	p.mu.Lock()
+	for _, l := range p.listeners {
+		l.Close()
+	}
+	p.mu.Unlock()
 	p.server.Close()
 	p.manager.Close()
 	for _, h := range p.topo.Load().hosts {
