@@ -397,17 +397,17 @@ func TestGarpMasterDelay(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	for name, f := range map[string]func(*Config){
-		"version":       func(c *Config) { c.Version = 1 },
-		"vrid":          func(c *Config) { c.VRID = 0 },
-		"priority 0":    func(c *Config) { c.Priority = 0 },
-		"no address":    func(c *Config) { c.Address = netip.Addr{} },
-		"no vips":       func(c *Config) { c.VIPs = nil },
-		"v2 ipv6":       func(c *Config) { c.Address = netip.MustParseAddr("fe80::1") },
-		"v2 half sec":   func(c *Config) { c.AdvertInterval = 1500 * time.Millisecond },
-		"v3 auth":       func(c *Config) { c.Version = 3 },
-		"AH":            func(c *Config) { c.Auth = AuthAH },
-		"v3 interval":   func(c *Config) { c.Version, c.Auth, c.AdvertInterval = 3, 0, 41*sec },
-		"vip family":    func(c *Config) { c.VIPs = []netip.Addr{netip.MustParseAddr("::1")} },
+		"version":     func(c *Config) { c.Version = 1 },
+		"vrid":        func(c *Config) { c.VRID = 0 },
+		"priority 0":  func(c *Config) { c.Priority = 0 },
+		"no address":  func(c *Config) { c.Address = netip.Addr{} },
+		"no vips":     func(c *Config) { c.VIPs = nil },
+		"v2 ipv6":     func(c *Config) { c.Address = netip.MustParseAddr("fe80::1") },
+		"v2 half sec": func(c *Config) { c.AdvertInterval = 1500 * time.Millisecond },
+		"v3 auth":     func(c *Config) { c.Version = 3 },
+		"AH":          func(c *Config) { c.Auth = AuthAH },
+		"v3 interval": func(c *Config) { c.Version, c.Auth, c.AdvertInterval = 3, 0, 41*sec },
+		"vip family":  func(c *Config) { c.VIPs = []netip.Addr{netip.MustParseAddr("::1")} },
 	} {
 		c := baseConfig()
 		f(&c)

@@ -63,22 +63,22 @@ type DropReason int
 
 // Drop reasons, as in keepalived's receive checks.
 const (
-	DropNone        DropReason = iota
-	DropTooShort               // shorter than the fixed header
-	DropLength                 // length does not match the address count
-	DropVersion                // not version 2 or 3, or v2 over IPv6
-	DropType                   // type is not ADVERTISEMENT
-	DropChecksum               // bad checksum
-	DropAddrCount              // zero addresses, or count/length mismatch with the VIP list
-	DropFamily                 // source/destination addresses not of one family
-	DropInterval               // bad interval (0 in v3), or v2 interval mismatch
-	DropAuthType               // v2 auth type differs from the configured one
-	DropAuthPass               // v2 password mismatch
-	DropTTL                    // TTL/hop limit is not 255 on a multicast advert
-	DropVRID                   // advert for another virtual router
-	DropAddrList               // VIP list differs from the configured one
-	DropOwnAdvert              // our own advert looped back
-	DropNotRunning             // instance is stopped or in FAULT
+	DropNone       DropReason = iota
+	DropTooShort              // shorter than the fixed header
+	DropLength                // length does not match the address count
+	DropVersion               // not version 2 or 3, or v2 over IPv6
+	DropType                  // type is not ADVERTISEMENT
+	DropChecksum              // bad checksum
+	DropAddrCount             // zero addresses, or count/length mismatch with the VIP list
+	DropFamily                // source/destination addresses not of one family
+	DropInterval              // bad interval (0 in v3), or v2 interval mismatch
+	DropAuthType              // v2 auth type differs from the configured one
+	DropAuthPass              // v2 password mismatch
+	DropTTL                   // TTL/hop limit is not 255 on a multicast advert
+	DropVRID                  // advert for another virtual router
+	DropAddrList              // VIP list differs from the configured one
+	DropOwnAdvert             // our own advert looped back
+	DropNotRunning            // instance is stopped or in FAULT
 	numDropReasons
 )
 
