@@ -903,6 +903,16 @@ func (s *session) doSet(sql string, more bool) error {
 				return err
 			}
 			s.nextTx = append(s.nextTx, "SET TRANSACTION ISOLATION LEVEL "+isolationSQL(val))
+		case "xa":
+			val, err := restore(v.Value)
+			if err != nil {
+				return err
+			}
+			on := normaliseBool(val) == "1"
+			if on != s.xa && len(s.held) > 0 {
+				return mysql.NewSQLError(mysql.ERCantDoThisDuringAnTransaction, "SET XA cannot change inside a transaction")
+			}
+			s.xa = on
 		case "tx_read_only_one_shot", "transaction_read_only_one_shot":
 			val, err := restore(v.Value)
 			if err != nil {

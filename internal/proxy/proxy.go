@@ -35,6 +35,13 @@ type Options struct {
 	// MaxResultRows bounds rows held in memory by a cross-node merge
 	// (0: 1,000,000).
 	MaxResultRows int
+	// XARecoveryGrace is how old an undecided XA branch must be before
+	// recovery rolls it back (0: 60 s).
+	XARecoveryGrace time.Duration
+	// XAHook, for fault-injection tests, runs at the stages of two-phase
+	// commit ("prepared", "decided"); an error aborts the commit there, as
+	// if the proxy had died.
+	XAHook func(stage string) error
 }
 
 // node is where a data node lives.
@@ -232,6 +239,15 @@ func (p *Proxy) Start(ctx context.Context) error {
 		go func() { defer wg.Done(); h.Start(ctx) }()
 	}
 	wg.Wait()
+	grace := p.opt.XARecoveryGrace
+	if grace <= 0 {
+		grace = 60 * time.Second
+	}
+	if n, err := p.RecoverXA(ctx, grace); err != nil {
+		p.log.Warn("XA recovery incomplete", "err", err)
+	} else if n > 0 {
+		p.log.Info("XA recovery finished branches", "count", n)
+	}
 	sys := t.cfg.System
 	bind := sys.BindIP
 	if bind == "" {

@@ -30,6 +30,9 @@ type session struct {
 	nextTx []string
 	// generatedID is the first global-sequence id of the running statement.
 	generatedID uint64
+	// xa is SET XA = ON; xaGtrid names the open distributed transaction.
+	xa      bool
+	xaGtrid string
 }
 
 func (p *Proxy) newSession(c *mysql.Conn, u *mycatconf.User, schema string) *session {
@@ -67,7 +70,12 @@ func (s *session) acquire(ctx context.Context, nodeName string, write bool) (*ba
 		return nil, err
 	}
 	if s.inTx {
-		if s.beginSQL != "" {
+		if s.xa {
+			if err := s.xaStart(c, nodeName); err != nil {
+				n.host.Release(c)
+				return nil, err
+			}
+		} else if s.beginSQL != "" {
 			if _, err := c.ExecuteMulti(s.beginSQL); err != nil {
 				n.host.Release(c)
 				return nil, err
@@ -145,6 +153,34 @@ func (s *session) endTransaction(commit bool) error {
 		stmt = "COMMIT"
 	}
 	var first error
+	if s.xa && len(s.held) > 0 {
+		if commit {
+			first = s.xaCommit(context.Background())
+		} else {
+			nodes := make([]string, 0, len(s.held))
+			for name := range s.held {
+				nodes = append(nodes, name)
+			}
+			s.xaRollbackAll(nodes)
+		}
+		for name, c := range s.held {
+			if first != nil {
+				// A branch may be left prepared: closing the connection
+				// detaches it for recovery instead of pooling it.
+				c.Broken = true
+			}
+			delete(s.held, name)
+			c.Host.DataHost.Release(c)
+		}
+		s.xaGtrid = ""
+		s.inTx = !s.vars.autocommit()
+		s.beginSQL, s.nextTx, s.txNodeLog = "", nil, false
+		s.syncStatus()
+		if first != nil {
+			return mysql.NewSQLError(mysql.ERUnknownError, "%v", first)
+		}
+		return nil
+	}
 	for name, c := range s.held {
 		if _, err := c.Execute(stmt); err != nil {
 			if first == nil {
