@@ -25,7 +25,8 @@ func defaultSystem() System {
 
 // knownSystemProperties are SystemConfig's settable properties in Mycat 1.6
 // that shardcat reads or deliberately ignores, plus shardcat's own
-// (defaultAuthPlugin, proxyProtocolFrom); anything else is a warning.
+// (defaultAuthPlugin, proxyProtocolFrom, XARecoveryLogNode); anything else
+// is a warning.
 var knownSystemProperties = map[string]bool{}
 
 func init() {
@@ -55,7 +56,7 @@ func init() {
 		sqlInterceptorFile useCostTimeStat maxCostStatSize costSamplePercent
 		lowerCaseTableNames glableTableCheckPeriod showBinlogStatusTimeout
 		dataNodeSortedTempDir mappedFileSize enableBatchLoadData
-		defaultAuthPlugin proxyProtocolFrom`) {
+		defaultAuthPlugin proxyProtocolFrom XARecoveryLogNode`) {
 		knownSystemProperties[p] = true
 	}
 }
