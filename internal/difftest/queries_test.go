@@ -152,8 +152,8 @@ func queries() []query {
 	add(false, "SELECT p.id, c.cid, g.region FROM t_parent p JOIN t_child c ON p.id = c.pid JOIN t_global g ON g.id = c.qty WHERE p.id < 40")
 	add(false, "SELECT DISTINCT c.qty FROM t_parent p JOIN t_child c ON p.id = c.pid")
 	add(false, "SELECT p.cust, c.note FROM t_parent p JOIN t_child c ON p.id = c.pid AND c.qty > 5 WHERE p.total > 0")
-	add(false, "SELECT p.id, c.cid FROM t_parent p JOIN t_child c ON p.cust = c.note")    // not on the join key: must be refused
-	add(false, "SELECT COUNT(*) FROM t_child c JOIN t_parent p ON p.id = c.qty")         // not on the join key
+	add(false, "SELECT p.id, c.cid FROM t_parent p JOIN t_child c ON p.cust = c.note")          // not on the join key: must be refused
+	add(false, "SELECT COUNT(*) FROM t_child c JOIN t_parent p ON p.id = c.qty")                // not on the join key
 	add(false, "SELECT t.id, p.id FROM t_mod t JOIN t_parent p ON t.id = p.id WHERE t.id < 30") // same rule, different tables
 
 	// Single-node joins by shard key (mod-long: ids congruent mod 3 share a node).
@@ -234,6 +234,36 @@ func queries() []query {
 	add(false, "SELECT g.region, COUNT(*) FROM t_global g JOIN t_parent p ON p.id = g.id JOIN t_child c ON c.pid = p.id GROUP BY g.region")
 	add(true, "SELECT p.id, c.cid FROM t_parent p, t_child c WHERE p.id = c.pid AND p.id < 20 ORDER BY p.id, c.cid")
 	add(false, "SELECT c.cid FROM t_child c WHERE c.pid IN (SELECT id FROM t_global)")
+
+	// Routing probes: literals of other types on the shard column, and
+	// aliases that shadow column names in ORDER BY / GROUP BY.
+	for _, T := range shardedTables {
+		a := id(T)
+		for _, lit := range []string{"'%d'", "%d.0", "'00%d'", "' %d'", "%de0", "0x%x", "'%d.0'", "'%dabc'", "+%d", "CAST('%d' AS SIGNED)"} {
+			add(false, "SELECT id, k FROM %s WHERE id = "+lit, T, a)
+		}
+		add(false, "SELECT id FROM %s WHERE id IN ('%d', %d.0, '00%d')", T, a, id(T), id(T))
+		add(false, "SELECT id FROM %s WHERE id = TRUE", T)
+		add(false, "SELECT id FROM %s WHERE id = -0", T)
+		add(false, "SELECT id FROM %s WHERE id BETWEEN '%d' AND '%d'", T, a, a+40)
+		add(false, "SELECT id FROM %s WHERE id >= %d.5 AND id < %d", T, a, a+20)
+		add(false, "SELECT id FROM %s WHERE id = %d AND id = %d", T, a, a+1)
+		add(false, "SELECT id FROM %s WHERE id <> %d AND id < 20", T, a)
+		add(false, "SELECT id FROM %s WHERE NOT (id > 15)", T)
+		add(false, "SELECT id FROM %s WHERE (id, k) IN ((%d, 1), (%d, 2), (%d, 3))", T, id(T), id(T), id(T))
+		add(false, "SELECT id FROM %s WHERE id = %d OR id IS NULL", T, a)
+		add(false, "SELECT id FROM %s WHERE id IN (%d) AND k IN (SELECT id FROM t_global)", T, a)
+		add(true, "SELECT id, k AS amount FROM %s ORDER BY amount, id LIMIT 15", T)
+		add(true, "SELECT id AS k, k AS id FROM %s ORDER BY id, k LIMIT 15", T)
+		add(true, "SELECT id, amount FROM %s ORDER BY 2 DESC, 1 LIMIT 12", T)
+		add(true, "SELECT t.id FROM %s t ORDER BY t.k DESC, t.id LIMIT 12", T)
+		add(true, "SELECT id FROM %s ORDER BY %s.amount, %s.id LIMIT 8", T, T, T)
+		add(true, "SELECT DISTINCT k FROM %s ORDER BY k LIMIT 3 OFFSET 2", T)
+		add(false, "SELECT MIN(k) AS cat, COUNT(*) FROM %s GROUP BY cat", T) // GROUP BY prefers the column
+		add(true, "SELECT id, amount * 1e0 AS f FROM %s ORDER BY f, id LIMIT 10", T)
+		add(false, "SELECT k, COUNT(*), MAX(amount * 1e0), MIN(d + INTERVAL 1 DAY) FROM %s GROUP BY k", T)
+		add(true, "SELECT %s.*, id FROM %s ORDER BY id DESC LIMIT 3", T, T)
+	}
 	return qs
 }
 
