@@ -53,6 +53,10 @@ type Advert struct {
 	// (keepalived's v3_checksum_as_v2, Cisco and Juniper). On decode it
 	// reports which variant matched.
 	ChecksumAsV2 bool
+	// OldUnicastChecksum means a v3 IPv4 unicast advert whose pseudo-header
+	// used the multicast group 224.0.0.18 as destination (keepalived 1.3.6
+	// and earlier; keepalived's old_unicast_checksum). Reported on decode.
+	OldUnicastChecksum bool
 	// Reserved holds the 4 reserved bits of a v3 header (ignored on receive).
 	Reserved uint8
 }
@@ -201,11 +205,16 @@ func Decode(b []byte, src, dst netip.Addr) (Advert, error) {
 	} else {
 		a.Reserved = b[4] >> 4
 		a.Interval = time.Duration(binary.BigEndian.Uint16(b[4:6])&0x0fff) * 10 * time.Millisecond
-		if checksum(msg, pseudoSum(src, dst, len(msg))) != 0 {
-			if v6 || checksum(msg, 0) != 0 {
-				return a, drop(DropChecksum, "v3")
-			}
+		switch {
+		case checksum(msg, pseudoSum(src, dst, len(msg))) == 0:
+		case v6:
+			return a, drop(DropChecksum, "v3")
+		case checksum(msg, 0) == 0:
 			a.ChecksumAsV2 = true
+		case dst != MulticastIPv4 && checksum(msg, pseudoSum(src, MulticastIPv4, len(msg))) == 0:
+			a.OldUnicastChecksum = true
+		default:
+			return a, drop(DropChecksum, "v3")
 		}
 		if a.Interval == 0 {
 			return a, drop(DropInterval, "v3 interval 0")
@@ -281,7 +290,14 @@ func Encode(a Advert, src, dst netip.Addr) ([]byte, error) {
 		copy(b[headerLen+i*alen:], s)
 	}
 	var init uint32
-	if a.Version == 3 && (v6 || !a.ChecksumAsV2) {
+	switch {
+	case a.Version == 2:
+	case v6:
+		init = pseudoSum(src, dst, n)
+	case a.ChecksumAsV2:
+	case a.OldUnicastChecksum:
+		init = pseudoSum(src, MulticastIPv4, n)
+	default:
 		init = pseudoSum(src, dst, n)
 	}
 	binary.BigEndian.PutUint16(b[6:8], checksum(b, init))

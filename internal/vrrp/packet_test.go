@@ -79,7 +79,8 @@ func advertEqual(a, b Advert) bool {
 	a.Addrs, b.Addrs = nil, nil
 	return a.Version == b.Version && a.Type == b.Type && a.VRID == b.VRID &&
 		a.Priority == b.Priority && a.Interval == b.Interval && a.AuthType == b.AuthType &&
-		a.AuthData == b.AuthData && a.ChecksumAsV2 == b.ChecksumAsV2 && a.Reserved == b.Reserved
+		a.AuthData == b.AuthData && a.ChecksumAsV2 == b.ChecksumAsV2 && a.Reserved == b.Reserved &&
+		a.OldUnicastChecksum == b.OldUnicastChecksum
 }
 
 // keepalived's v3_checksum_as_v2 (and Cisco/Juniper) omit the IPv4
@@ -108,6 +109,26 @@ func TestV3IPv4ChecksumAsV2(t *testing.T) {
 	// The pseudo-header binds the addresses: another destination fails both.
 	if _, err := Decode(unhex(t, kaV3), kaSrc, MulticastIPv4); ReasonOf(err) != DropChecksum {
 		t.Fatalf("wrong dst: %v", err)
+	}
+}
+
+// keepalived <= 1.3.6 computed unicast v3 checksums with the multicast
+// destination; the decoder recognises that too.
+func TestV3OldUnicastChecksum(t *testing.T) {
+	a := Advert{Version: 3, VRID: 51, Priority: 100, Interval: 100 * time.Millisecond,
+		Addrs: []netip.Addr{kaVIP}, OldUnicastChecksum: true}
+	b, err := Encode(a, kaSrc, kaDst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc, _ := Encode(Advert{Version: 3, VRID: 51, Priority: 100, Interval: 100 * time.Millisecond,
+		Addrs: []netip.Addr{kaVIP}}, kaSrc, MulticastIPv4)
+	if !bytes.Equal(b, mc) {
+		t.Fatalf("old unicast checksum % x differs from the multicast one % x", b, mc)
+	}
+	got, err := Decode(b, kaSrc, kaDst)
+	if err != nil || !got.OldUnicastChecksum || got.ChecksumAsV2 {
+		t.Fatalf("%+v %v", got, err)
 	}
 }
 
