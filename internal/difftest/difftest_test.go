@@ -86,6 +86,9 @@ func init() {
 		"SELECT id, k FROM t_murmur WHERE id = '276.0'":                bugMurmurLiteral,
 		"SELECT id, k FROM t_murmur WHERE id = '276abc'":               bugMurmurLiteral,
 		"SELECT id AS k, k AS id FROM t_range ORDER BY id, k LIMIT 15": bugAliasSwap,
+		"SELECT MIN(k) AS cat, COUNT(*) FROM t_mod GROUP BY cat":       bugGroupAlias,
+		"SELECT MIN(k) AS cat, COUNT(*) FROM t_murmur GROUP BY cat":    bugGroupAlias,
+		"SELECT MIN(k) AS cat, COUNT(*) FROM t_range GROUP BY cat":     bugGroupAlias,
 	} {
 		knownWrong[q] = reason
 	}
