@@ -2,6 +2,18 @@
 // VRRPv3, RFC 5798/9568, IPv4 and IPv6) and the router state machine. It opens
 // no sockets, reads no clock and starts no goroutines: a driver passes packets
 // and the current monotonic time in, and gets actions and the next deadline out.
+//
+// Driver contract (see Example): create a Machine with New; call Start,
+// Receive/ReceivePacket, SetPriority, SetFault, Shutdown and Tick with the
+// current time; perform each returned Output's Actions in order (send the
+// advert, add/remove VIPs, send gratuitous ARP/NA, run notify hooks on state
+// changes); call Tick at Output.Deadline (zero: no timer). Receive errors are
+// *DropError values; ReasonOf gives the DropReason for per-reason counters.
+//
+// Not implemented: keepalived's rogue-owner back-off (two owners are resolved
+// by the RFC tie-break), AH authentication, vrrp_strict extra checks
+// (link-local first IPv6 address, owner-only accept), garp_master_refresh and
+// multicast/unicast destination consistency (left to the driver).
 package vrrp
 
 import (
