@@ -25,8 +25,8 @@ func defaultSystem() System {
 
 // knownSystemProperties are SystemConfig's settable properties in Mycat 1.6
 // that shardcat reads or deliberately ignores, plus shardcat's own
-// (defaultAuthPlugin, proxyProtocolFrom, XARecoveryLogNode); anything else
-// is a warning.
+// (defaultAuthPlugin, proxyProtocolFrom, XARecoveryLogNode, mergeMaxRows,
+// mergeMaxBytes); anything else is a warning.
 var knownSystemProperties = map[string]bool{}
 
 func init() {
@@ -56,7 +56,7 @@ func init() {
 		sqlInterceptorFile useCostTimeStat maxCostStatSize costSamplePercent
 		lowerCaseTableNames glableTableCheckPeriod showBinlogStatusTimeout
 		dataNodeSortedTempDir mappedFileSize enableBatchLoadData
-		defaultAuthPlugin proxyProtocolFrom XARecoveryLogNode`) {
+		defaultAuthPlugin proxyProtocolFrom XARecoveryLogNode mergeMaxRows mergeMaxBytes`) {
 		knownSystemProperties[p] = true
 	}
 }

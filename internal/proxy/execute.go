@@ -694,6 +694,7 @@ func (s *session) mergeSelect(ctx context.Context, plan *router.Plan, more bool)
 	// Rows are checked before the header goes out, so a node's error in the
 	// middle of its rows never reaches the client as a partial result.
 	var rows []merge.Row
+	var held int64
 	for {
 		r, err := src.Next()
 		if err == io.EOF {
@@ -703,8 +704,11 @@ func (s *session) mergeSelect(ctx context.Context, plan *router.Plan, more bool)
 			return err
 		}
 		rows = append(rows, r)
-		if len(rows) > s.p.opt.MaxResultRows {
-			return mysql.NewSQLError(mysql.ERUnknownError, "merged result exceeds the proxy's limit of %d rows; add a LIMIT or a shard-column condition", s.p.opt.MaxResultRows)
+		for _, v := range r {
+			held += int64(len(v)) + 8
+		}
+		if len(rows) > s.p.opt.MaxResultRows || held > s.p.opt.MaxResultBytes {
+			return mysql.NewSQLError(mysql.ERUnknownError, "merged result exceeds the proxy's budget (mergeMaxRows %d, mergeMaxBytes %d); add a LIMIT or a shard-column condition", s.p.opt.MaxResultRows, s.p.opt.MaxResultBytes)
 		}
 	}
 	visible := len(cols) - m.HiddenColumns

@@ -623,6 +623,20 @@ func TestManagerPort(t *testing.T) {
 	}
 }
 
+// The merge budget (mergeMaxRows) refuses a scatter read that would hold
+// too many rows, with an error rather than an out-of-memory crash.
+func TestMergeBudget(t *testing.T) {
+	c := startCluster(t, `<property name="mergeMaxRows">5</property>`)
+	mustExec(t, c.admin, "CREATE TABLE orders (id INT PRIMARY KEY, customer VARCHAR(20), amount DECIMAL(10,2))")
+	mustExec(t, c.admin, "INSERT INTO orders (id, customer, amount) VALUES (1,'a',1),(2,'b',2),(3,'c',3),(4,'d',4),(5,'e',5),(6,'f',6)")
+	if got := column(t, c.admin, "SELECT id FROM orders ORDER BY id LIMIT 5"); len(got) != 5 {
+		t.Fatalf("within the budget: %v", got)
+	}
+	if _, err := c.admin.Query("SELECT id FROM orders ORDER BY id"); err == nil || !strings.Contains(err.Error(), "mergeMaxRows") {
+		t.Fatalf("over the budget: want an error naming mergeMaxRows, got %v", err)
+	}
+}
+
 // sqlExecuteTimeout interrupts a statement stuck on a backend: the client
 // gets error 1317 in time, and the proxy keeps serving.
 func TestStatementTimeout(t *testing.T) {

@@ -35,6 +35,8 @@ type Options struct {
 	// MaxResultRows bounds rows held in memory by a cross-node merge
 	// (0: 1,000,000).
 	MaxResultRows int
+	// MaxResultBytes bounds the bytes of those rows (0: 256 MiB).
+	MaxResultBytes int64
 	// XARecoveryGrace is how old an undecided XA branch must be before
 	// recovery rolls it back (0: 60 s).
 	XARecoveryGrace time.Duration
@@ -132,8 +134,18 @@ func New(cfg *mycatconf.Config, opt Options) (*Proxy, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
+	// server.xml may set the merge budget (shardcat's own properties).
+	if v, err := strconv.Atoi(cfg.System.Raw["mergeMaxRows"]); err == nil && v > 0 && opt.MaxResultRows <= 0 {
+		opt.MaxResultRows = v
+	}
+	if v, err := strconv.ParseInt(cfg.System.Raw["mergeMaxBytes"], 10, 64); err == nil && v > 0 && opt.MaxResultBytes <= 0 {
+		opt.MaxResultBytes = v
+	}
 	if opt.MaxResultRows <= 0 {
 		opt.MaxResultRows = 1_000_000
+	}
+	if opt.MaxResultBytes <= 0 {
+		opt.MaxResultBytes = 256 << 20
 	}
 	p := &Proxy{opt: opt, log: opt.Logger, sessions: map[uint32]*session{}, perUser: map[string]int{}, started: time.Now()}
 	t, err := p.buildTopology(cfg)
