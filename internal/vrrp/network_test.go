@@ -75,7 +75,7 @@ func (s *sim) apply(i int, out Output) {
 	for _, a := range out.Actions {
 		switch a.Kind {
 		case ActSendAdvert:
-			b, err := Encode(a.Advert, n.addr, MulticastIPv4)
+			b, err := Encode(a.Advert, n.addr, groupOf(n.addr))
 			if err != nil {
 				s.t.Fatal(err)
 			}
@@ -161,7 +161,7 @@ func (s *sim) runUntil(end time.Duration) {
 		if !n.up {
 			continue
 		}
-		out, err := n.m.ReceivePacket(d.from, MulticastIPv4, d.b, TTL, s.now)
+		out, err := n.m.ReceivePacket(d.from, groupOf(d.from), d.b, TTL, s.now)
 		if err != nil && ReasonOf(err) != DropNotRunning {
 			s.t.Fatalf("node %d: %v", d.to, err)
 		}
@@ -170,6 +170,13 @@ func (s *sim) runUntil(end time.Duration) {
 		}
 		s.apply(d.to, out)
 	}
+}
+
+func groupOf(a netip.Addr) netip.Addr {
+	if a.Is4() {
+		return MulticastIPv4
+	}
+	return MulticastIPv6
 }
 
 func (s *sim) masters() []int {
@@ -361,4 +368,24 @@ func TestNetworkPriorityDropHandsOver(t *testing.T) {
 	s.apply(0, s.nodes[0].m.SetPriority(120, s.now))
 	s.runUntil(20 * sec)
 	s.wantMaster(1)
+}
+
+// VRRPv3 over IPv6 (link-local sources, ff02::12): election and failover.
+func TestNetworkIPv6(t *testing.T) {
+	v6 := func(c *Config) {
+		c.Version, c.Auth, c.AdvertInterval = 3, AuthNone, sec/10
+		c.VIPs = []netip.Addr{netip.MustParseAddr("fe80::100"), netip.MustParseAddr("2001:db8::100")}
+	}
+	s := newSim(t, node(100, netip.MustParseAddr("fe80::1"), v6), node(100, netip.MustParseAddr("fe80::2"), v6))
+	s.start(0)
+	s.start(1)
+	s.runUntil(5 * sec)
+	s.wantMaster(1) // equal priority: higher address
+	s.crash(1)
+	last := s.lastRx[0]
+	s.runUntil(10 * sec)
+	s.wantMaster(0)
+	if got, want := s.lastBecameMaster(0), last.Sub(t0)+s.nodes[0].m.MasterDownInterval(); got != want {
+		t.Fatalf("took over at %v, want %v", got, want)
+	}
 }
