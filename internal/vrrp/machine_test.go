@@ -416,3 +416,21 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// §6.4.2 Shutdown from Backup: cancel Master_Down_Timer, go to Initialize
+// (no advert). §6.4.3: a v3 master stepping down adopts the new master's
+// interval for its Master_Down_Interval.
+func TestBackupShutdownAndV3StepDownInterval(t *testing.T) {
+	m := newMachine(t, nil)
+	run(t, m, []step{
+		{0, start(), Backup, "state(INIT->BACKUP)", mdi100, 0},
+		{sec, shutdown(), Init, "state(BACKUP->INIT)", 0, 0},
+		{2 * sec, tick(), Init, "", 0, 0},
+	})
+	m = masterAt(t, func(c *Config) { c.Version, c.Auth, c.AdvertInterval = 3, AuthNone, sec })
+	at := 10 * sec
+	run(t, m, []step{
+		{at, rxMod(addrB, 200, func(a *Advert) { a.Interval = 2 * sec }), Backup,
+			"remove-vips state(MASTER->BACKUP)", at + 6*sec + skew2(100)*2, 0},
+	})
+}

@@ -95,7 +95,7 @@ const (
 	DropAddrList              // VIP list differs from the configured one
 	DropOwnAdvert             // our own advert looped back
 	DropNotRunning            // instance is stopped or in FAULT
-	numDropReasons
+	NumDropReasons            // number of reasons, for per-reason counter arrays
 )
 
 var dropNames = [...]string{
@@ -108,7 +108,7 @@ var dropNames = [...]string{
 }
 
 func (r DropReason) String() string {
-	if r >= 0 && r < numDropReasons {
+	if r >= 0 && r < NumDropReasons {
 		return dropNames[r]
 	}
 	return fmt.Sprintf("drop(%d)", int(r))
