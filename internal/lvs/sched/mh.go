@@ -47,11 +47,9 @@ func (m *MH) update(dests []*Dest) {
 	if m.lastWeight == nil {
 		m.lastWeight = make(map[netip.AddrPort]int32)
 	}
-	live := make(map[netip.AddrPort]bool, len(dests))
 	changed := len(dests) != len(m.keys) || m.table == nil
 	for i, d := range dests {
 		k := d.Key()
-		live[k] = true
 		lw, seen := m.lastWeight[k]
 		if !seen || d.Weight != 0 {
 			lw = d.Weight
@@ -61,13 +59,18 @@ func (m *MH) update(dests []*Dest) {
 			changed = true
 		}
 	}
+	if !changed {
+		return
+	}
+	// Forget the last weights of dests that left the service.
+	live := make(map[netip.AddrPort]bool, len(dests))
+	for _, d := range dests {
+		live[d.Key()] = true
+	}
 	for k := range m.lastWeight {
 		if !live[k] {
 			delete(m.lastWeight, k)
 		}
-	}
-	if !changed {
-		return
 	}
 	size, _ := m.size()
 	if len(dests) > size {

@@ -165,3 +165,71 @@ func TestTwosMatchesReference(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// refWRR is the classic LVS weighted round-robin pseudo-code (cw stepping
+// from max down to gcd). With no overloaded dests it must give the same
+// sequence as the kernel's mw/cw form.
+type refWRR struct {
+	i, cw int32
+}
+
+func (r *refWRR) next(w []int32) int {
+	var g, maxw int32
+	for _, x := range w {
+		if x > 0 {
+			g = gcd(x, g)
+		}
+		maxw = max(maxw, x)
+	}
+	if maxw == 0 {
+		return -1
+	}
+	for {
+		r.i = (r.i + 1) % int32(len(w))
+		if r.i == 0 {
+			r.cw -= g
+			if r.cw <= 0 {
+				r.cw = maxw
+			}
+		}
+		if w[r.i] >= r.cw {
+			return int(r.i)
+		}
+	}
+}
+
+func TestWRRMatchesClassic(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	for range 2000 {
+		n := 1 + r.Intn(6)
+		w := make([]int32, n)
+		var sum int32
+		for i := range w {
+			w[i] = r.Int31n(4) * (1 + r.Int31n(3)) * []int32{1, 10, 100}[r.Intn(3)]
+			sum += w[i]
+		}
+		ds := mk(w...)
+		k, ref := &WRR{}, &refWRR{i: -1}
+		for step := range 2*int(sum) + 3 {
+			got, ok := k.Schedule(ds, ConnInfo{})
+			want := ref.next(w)
+			if got != want || ok != (want >= 0) {
+				t.Fatalf("weights %v step %d: got %d, classic %d", w, step, got, want)
+			}
+		}
+	}
+}
+
+// With a fresh cache, lblc and lblcr choose exactly what wlc chooses.
+func TestLBLCFreshIsWLC(t *testing.T) {
+	f := func(ds snapshot) bool {
+		want := refWLC(ds)
+		c := ConnInfo{Dst: netip.MustParseAddrPort("192.0.2.1:80")}
+		i, ok := (&LBLC{}).Schedule(ds, c)
+		j, ok2 := (&LBLCR{}).Schedule(ds, c)
+		return i == want && j == want && ok == (want >= 0) && ok2 == ok
+	}
+	if err := quick.Check(f, &quick.Config{MaxCount: 3000, Rand: rand.New(rand.NewSource(4))}); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,5 +1,7 @@
 package sched
 
+import "net/netip"
+
 // WRR is the kernel's weighted round-robin: gcd-interleaved, stepping the
 // current weight cw down by di from mw. Any change of the destination list
 // or of a weight (detected by comparing snapshots) resets the position to
@@ -14,7 +16,7 @@ type WRR struct {
 }
 
 type wrrSig struct {
-	key    string
+	key    netip.AddrPort
 	weight int32
 }
 
@@ -25,7 +27,7 @@ func (w *WRR) changed(dests []*Dest) bool {
 		return true
 	}
 	for i, d := range dests {
-		if w.sig[i].weight != d.Weight || w.sig[i].key != d.Key().String() {
+		if w.sig[i].weight != d.Weight || w.sig[i].key != d.Key() {
 			return true
 		}
 	}
@@ -39,7 +41,7 @@ func (w *WRR) update(dests []*Dest) {
 	w.sig = w.sig[:0]
 	var g, maxw int32
 	for _, d := range dests {
-		w.sig = append(w.sig, wrrSig{d.Key().String(), d.Weight})
+		w.sig = append(w.sig, wrrSig{d.Key(), d.Weight})
 		if d.Weight > 0 {
 			if g > 0 {
 				g = gcd(d.Weight, g)
