@@ -70,21 +70,7 @@ const (
 )
 
 func init() {
-	for _, q := range []string{
-		"SELECT name, id FROM t_mod ORDER BY cat DESC, name, id LIMIT 11 OFFSET 29",
-		"SELECT COUNT(*) FROM t_mod GROUP BY name",
-		"SELECT name, id FROM t_murmur ORDER BY cat DESC, name, id LIMIT 25 OFFSET 39",
-		"SELECT COUNT(*) FROM t_murmur GROUP BY name",
-		"SELECT name, id FROM t_range ORDER BY cat DESC, name, id LIMIT 25 OFFSET 22",
-		"SELECT name, id FROM t_range ORDER BY cat DESC, name, id LIMIT 18 OFFSET 25",
-		"SELECT id, name FROM t_mod WHERE name IN ('ß', 's', 'ss', 'ø', 'o') ORDER BY name, id",
-		"SELECT id, name FROM t_murmur WHERE name IN ('ß', 's', 'ss', 'ø', 'o') ORDER BY name, id",
-		"SELECT id, name FROM t_range WHERE name IN ('ß', 's', 'ss', 'ø', 'o') ORDER BY name, id",
-	} {
-		knownWrong[q] = bugSharpS
-	}
 	for q, reason := range map[string]string{
-		"SELECT id, name FROM t_murmur ORDER BY name, id LIMIT 44":     bugPadSpace,
 		"SELECT id, k FROM t_mod WHERE id = 260.0":                     bugModLiteral,
 		"SELECT id, k FROM t_mod WHERE id = ' 260'":                    bugModLiteral,
 		"SELECT id, k FROM t_mod WHERE id = '260.0'":                   bugModLiteral,

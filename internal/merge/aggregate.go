@@ -154,7 +154,8 @@ func groupKey(r Row, keys []Key) string {
 func normalise(v []byte, kind ValueKind) string {
 	switch kind {
 	case KindText:
-		return string(foldText([]byte(strings.TrimRight(string(v), " "))))
+		// PAD SPACE: trailing spaces do not make values differ.
+		return strings.TrimRight(string(foldText(v)), " ")
 	case KindExact:
 		if r, ok := new(big.Rat).SetString(string(v)); ok {
 			return r.RatString()

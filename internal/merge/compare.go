@@ -142,31 +142,30 @@ func timeAsNumber(s string) string {
 	return n
 }
 
-// compareText approximates utf8mb4_general_ci: trailing spaces are ignored
-// (PAD SPACE), letters compare without case and without accents.
+// compareText approximates utf8mb4_general_ci: letters compare without case
+// and without accents, and the shorter string is compared as if padded with
+// spaces (PAD SPACE), so trailing spaces do not count and 'a\tb' < 'a'.
 func compareText(a, b []byte) int {
-	a = bytes.TrimRight(a, " ")
-	b = bytes.TrimRight(b, " ")
 	if bytes.Equal(a, b) {
 		return 0
 	}
 	fa, fb := foldText(a), foldText(b)
-	for len(fa) > 0 && len(fb) > 0 {
-		ra, na := utf8.DecodeRune(fa)
-		rb, nb := utf8.DecodeRune(fb)
+	for len(fa) > 0 || len(fb) > 0 {
+		ra, rb := rune(' '), rune(' ')
+		if len(fa) > 0 {
+			r, n := utf8.DecodeRune(fa)
+			ra, fa = r, fa[n:]
+		}
+		if len(fb) > 0 {
+			r, n := utf8.DecodeRune(fb)
+			rb, fb = r, fb[n:]
+		}
 		if ra != rb {
 			if ra < rb {
 				return -1
 			}
 			return 1
 		}
-		fa, fb = fa[na:], fb[nb:]
-	}
-	switch {
-	case len(fa) > 0:
-		return 1
-	case len(fb) > 0:
-		return -1
 	}
 	return 0
 }
@@ -179,8 +178,11 @@ func foldText(s []byte) []byte {
 		if unicode.Is(unicode.Mn, r) {
 			continue
 		}
-		if r > 0xFFFF {
+		switch {
+		case r > 0xFFFF:
 			r = 0xFFFD // general_ci weighs supplementary characters all alike
+		case r == 'ß':
+			r = 'S' // general_ci weighs the sharp s as 's'
 		}
 		out = utf8.AppendRune(out, unicode.ToUpper(r))
 	}

@@ -25,6 +25,11 @@ func TestCompareValues(t *testing.T) {
 		{"é", "E", false, KindText, 0},
 		{"a", "B", false, KindText, -1},
 		{"a", "B", false, KindBinary, 1},
+		{"ß", "s", false, KindText, 0},
+		{"ßa", "sb", false, KindText, -1},
+		{"a\tb", "a", false, KindText, -1}, // PAD SPACE: 'a' compares as 'a ' and TAB < space
+		{"a", "a\tb", false, KindText, 1},
+		{"a  ", "a", false, KindText, 0},
 		{"2024-01-02 00:00:00", "2023-12-31 23:59:59", false, KindTemporal, 1},
 		{"-01:00:00", "00:30:00", false, KindTime, -1},
 		{"100:00:00", "99:59:59", false, KindTime, 1},
