@@ -45,3 +45,20 @@ func New(name string, f Flags) (Scheduler, error) {
 	}
 	return nil, fmt.Errorf("sched: unknown scheduler %q", name)
 }
+
+var (
+	_ Scheduler = (*RR)(nil)
+	_ Scheduler = (*WRR)(nil)
+	_ Scheduler = LC{}
+	_ Scheduler = WLC{}
+	_ Scheduler = SED{}
+	_ Scheduler = NQ{}
+	_ Scheduler = FO{}
+	_ Scheduler = OVF{}
+	_ Scheduler = (*LBLC)(nil)
+	_ Scheduler = (*LBLCR)(nil)
+	_ Scheduler = DH{}
+	_ Scheduler = SH{}
+	_ Scheduler = (*MH)(nil)
+	_ Scheduler = (*TWOS)(nil)
+)
