@@ -30,23 +30,6 @@ var knownWrong = map[string]string{}
 
 // Reasons of the knownWrong entries (proxy bugs found by this suite).
 const (
-	// The merge's text comparison (internal/merge compareText/foldText)
-	// weighs 'ß' (U+00DF) as itself, after 'Z'; utf8mb4_general_ci weighs it
-	// as 'S', so 'ß' = 's' there. Cross-node ORDER BY places 'ß' rows
-	// after 'zz'-like names, and cross-node GROUP BY name puts 'ß' and 's'
-	// in two groups.
-	bugSharpS = "merge collation: 'ß' must equal 's' under utf8mb4_general_ci"
-	// A global table joined with a sharded table is pushed to every node of
-	// the sharded table and the results concatenated. That is right when
-	// the sharded table drives the join, but wrong when the global table is
-	// on the preserved/outer side: LEFT JOIN (global rows unmatched on a node
-	// come back once per node, with NULLs), IN (subquery over the sharded
-	// table) (each global row once per node where it matches), NOT EXISTS
-	// (a row is kept by every node where it has no match).
-	// PAD SPACE: general_ci compares the shorter string as if padded with
-	// spaces, so 'a\tb' < 'a' (TAB < space). compareText trims trailing
-	// spaces and then ranks the shorter string first.
-	bugPadSpace = "merge collation: PAD SPACE compare ('a\\tb' sorts before 'a' in MariaDB)"
 	// PartitionByMod on a literal that is not a plain integer (260.0,
 	// '260.0', ' 260'): the statement goes to one node that does not hold
 	// row 260 and returns nothing; MariaDB compares numerically and finds
@@ -58,30 +41,18 @@ const (
 	// that does not hold it. Mycat hashes the text too, but MariaDB's
 	// answer differs; such literals should be refused (or canonicalised).
 	bugMurmurLiteral = "murmur hashes a non-canonical literal (276.0, '276.0', '276abc') to a wrong node instead of refusing"
-	// ORDER BY id, k where the select list swaps the names (id AS k, k AS
-	// id): MariaDB orders by the aliases, each node does too, but the
-	// merge orders by the table columns.
-	bugAliasSwap = "cross-node ORDER BY resolves a name to the table column where MariaDB (and each node) uses the select alias"
-	// GROUP BY cat where the select list has MIN(k) AS cat: MariaDB (and
-	// each node) groups by the column cat (it wins over aliases in GROUP
-	// BY); the merge regroups the node rows by the alias's value, MIN(k).
-	bugGroupAlias  = "cross-node GROUP BY regroups by a select alias where MariaDB groups by the same-named table column"
-	bugGlobalOuter = "global table on the outer side of a LEFT JOIN / IN / NOT EXISTS over a sharded table is answered once per node"
+	bugGlobalOuter   = "global table on the outer side of a LEFT JOIN / IN / NOT EXISTS over a sharded table is answered once per node"
 )
 
 func init() {
 	for q, reason := range map[string]string{
-		"SELECT id, k FROM t_mod WHERE id = 260.0":                     bugModLiteral,
-		"SELECT id, k FROM t_mod WHERE id = ' 260'":                    bugModLiteral,
-		"SELECT id, k FROM t_mod WHERE id = '260.0'":                   bugModLiteral,
-		"SELECT id FROM t_mod WHERE id IN ('260', 105.0, '00254')":     bugModLiteral,
-		"SELECT id, k FROM t_murmur WHERE id = 276.0":                  bugMurmurLiteral,
-		"SELECT id, k FROM t_murmur WHERE id = '276.0'":                bugMurmurLiteral,
-		"SELECT id, k FROM t_murmur WHERE id = '276abc'":               bugMurmurLiteral,
-		"SELECT id AS k, k AS id FROM t_range ORDER BY id, k LIMIT 15": bugAliasSwap,
-		"SELECT MIN(k) AS cat, COUNT(*) FROM t_mod GROUP BY cat":       bugGroupAlias,
-		"SELECT MIN(k) AS cat, COUNT(*) FROM t_murmur GROUP BY cat":    bugGroupAlias,
-		"SELECT MIN(k) AS cat, COUNT(*) FROM t_range GROUP BY cat":     bugGroupAlias,
+		"SELECT id, k FROM t_mod WHERE id = 260.0":                 bugModLiteral,
+		"SELECT id, k FROM t_mod WHERE id = ' 260'":                bugModLiteral,
+		"SELECT id, k FROM t_mod WHERE id = '260.0'":               bugModLiteral,
+		"SELECT id FROM t_mod WHERE id IN ('260', 105.0, '00254')": bugModLiteral,
+		"SELECT id, k FROM t_murmur WHERE id = 276.0":              bugMurmurLiteral,
+		"SELECT id, k FROM t_murmur WHERE id = '276.0'":            bugMurmurLiteral,
+		"SELECT id, k FROM t_murmur WHERE id = '276abc'":           bugMurmurLiteral,
 	} {
 		knownWrong[q] = reason
 	}

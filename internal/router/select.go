@@ -438,7 +438,7 @@ func describeMerge(stmt ast.StmtNode) (*Merge, error) {
 		}
 		if sel.GroupBy != nil {
 			for _, item := range sel.GroupBy.Items {
-				col, err := keyColumn(item.Expr, fields)
+				col, err := keyColumn(item.Expr, fields, false)
 				if err != nil {
 					return nil, err
 				}
@@ -448,7 +448,7 @@ func describeMerge(stmt ast.StmtNode) (*Merge, error) {
 	}
 	if orderBy != nil {
 		for _, item := range orderBy.Items {
-			col, err := keyColumn(item.Expr, fields)
+			col, err := keyColumn(item.Expr, fields, true)
 			if err != nil {
 				return nil, err
 			}
@@ -471,13 +471,14 @@ func setOprDistinct(n ast.Node) bool {
 
 // keyColumn finds a GROUP BY / ORDER BY key's select-list position: by
 // position number, alias, or the same column; -1 when absent.
-func keyColumn(e ast.ExprNode, fields []*ast.SelectField) (Column, error) {
+func keyColumn(e ast.ExprNode, fields []*ast.SelectField, aliasFirst bool) (Column, error) {
 	text, err := restore(e)
 	if err != nil {
 		return Column{}, err
 	}
 	col := Column{Position: -1, Expr: text}
-	if cn, ok := e.(*ast.ColumnNameExpr); ok {
+	cn, isName := e.(*ast.ColumnNameExpr)
+	if isName {
 		col.Name = cn.Name.Name.O
 	}
 	if p, ok := e.(*ast.PositionExpr); ok {
@@ -487,30 +488,60 @@ func keyColumn(e ast.ExprNode, fields []*ast.SelectField) (Column, error) {
 		col.Position = p.N - 1
 		return col, nil
 	}
-	wildcardSeen := false
-	for i, f := range fields {
-		if f.WildCard != nil {
-			wildcardSeen = true
-			continue
+	// MySQL resolves an ORDER BY name to a select alias before a table
+	// column, and a GROUP BY name to a table column before an alias (an
+	// alias of an aggregate can never be a GROUP BY key).
+	byAlias := func() (int, bool) {
+		if !isName || cn.Name.Table.O != "" {
+			return 0, false
 		}
-		match := false
-		if cn, ok := e.(*ast.ColumnNameExpr); ok && cn.Name.Table.O == "" && f.AsName.O != "" {
-			match = strings.EqualFold(cn.Name.Name.O, f.AsName.O)
+		for i, f := range fields {
+			if f.WildCard == nil && f.AsName.O != "" && strings.EqualFold(cn.Name.Name.O, f.AsName.O) {
+				if !aliasFirst && containsAggregate(f.Expr) {
+					return 0, false
+				}
+				return i, true
+			}
 		}
-		if !match {
+		return 0, false
+	}
+	byExpr := func() (int, bool, error) {
+		for i, f := range fields {
+			if f.WildCard != nil {
+				continue
+			}
 			ft, err := restore(f.Expr)
 			if err != nil {
-				return Column{}, err
+				return 0, false, err
 			}
-			match = strings.EqualFold(ft, text)
+			if strings.EqualFold(ft, text) {
+				return i, true, nil
+			}
 		}
-		if match {
-			if !wildcardSeen {
-				col.Position = i
-			}
-			return col, nil
+		return 0, false, nil
+	}
+	pos, found := -1, false
+	if aliasFirst {
+		pos, found = byAlias()
+	}
+	if !found {
+		var err error
+		if pos, found, err = byExpr(); err != nil {
+			return Column{}, err
 		}
 	}
+	if !found && !aliasFirst {
+		pos, found = byAlias()
+	}
+	if !found {
+		return col, nil
+	}
+	for _, f := range fields[:pos] {
+		if f.WildCard != nil {
+			return col, nil // position unknown after *: the proxy resolves names
+		}
+	}
+	col.Position = pos
 	return col, nil
 }
 
