@@ -94,6 +94,11 @@ func (r *Router) planInsert(cur *mycatconf.Schema, original string, stmt *ast.In
 			}
 			return nil, err
 		}
+		if v.ambiguous() && !v.quoted {
+			// A quoted '007' may be a VARCHAR key stored as written; a bare
+			// 260.0 is stored by an integer column as 260.
+			return nil, unsupportedf("INSERT into %s: sharding column %s value %s is not a plain integer; an integer column would store it as a number that the rule places elsewhere (write it as an integer or a string)", target.name, p.column, v.text)
+		}
 		node, err := p.node(target.name, v)
 		if err != nil {
 			return nil, err

@@ -156,8 +156,8 @@ func (n narrowing) eval(e ast.ExprNode) (nodes []string, ok bool, err error) {
 			if err != nil || !found {
 				return nil, false, err
 			}
-			if v.null {
-				return nil, false, nil
+			if v.null || v.ambiguous() {
+				return nil, false, nil // every node: MySQL may match it on any
 			}
 			node, err := n.p.node(n.ref.name, v)
 			if err != nil {
@@ -181,6 +181,9 @@ func (n narrowing) eval(e ast.ExprNode) (nodes []string, ok bool, err error) {
 			if v.null {
 				continue
 			}
+			if v.ambiguous() {
+				return nil, false, nil
+			}
 			node, err := n.p.node(n.ref.name, v)
 			if err != nil {
 				return nil, false, err
@@ -199,6 +202,9 @@ func (n narrowing) eval(e ast.ExprNode) (nodes []string, ok bool, err error) {
 		hi, err := literalOf(x.Right)
 		if err != nil {
 			return nil, false, ignoreNotLiteral(err)
+		}
+		if lo.ambiguous() || hi.ambiguous() {
+			return nil, false, nil
 		}
 		nodes, all, err := n.p.nodeRange(n.ref.name, lo, hi)
 		return nodes, !all && err == nil, err
@@ -245,7 +251,7 @@ func (n narrowing) evalAnd(terms []ast.ExprNode) ([]string, bool, error) {
 			}
 		}
 	}
-	if lower != nil && upper != nil {
+	if lower != nil && upper != nil && !lower.ambiguous() && !upper.ambiguous() {
 		s, all, err := n.p.nodeRange(n.ref.name, *lower, *upper)
 		if err != nil {
 			return nil, false, err

@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -13,8 +14,23 @@ import (
 // literal is a constant from the statement, as the text a Mycat partition
 // function receives: numbers in decimal as written, strings without quotes.
 type literal struct {
-	text string
-	null bool
+	text   string
+	null   bool
+	quoted bool // a string literal (a VARCHAR shard column stores it as written)
+}
+
+// ambiguousNumber matches literal text that MySQL reads as a number other
+// than its text says: '260.0', ' 260', '00254', '+5', '276abc' all equal an
+// integer column's 260, 254, 5, 276, while a partition function placing
+// the text itself would pick another node. A canonical integer ("0",
+// "-12") and text that is not a number ('abc', '2014-01-02') are not.
+var ambiguousNumber = regexp.MustCompile(`^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?([A-Za-z_]\w*)?\s*$`)
+var canonicalInteger = regexp.MustCompile(`^(0|-?[1-9]\d*)$`)
+
+// ambiguous reports whether placing the literal's text could pick a node
+// other than the one holding the rows it matches.
+func (l literal) ambiguous() bool {
+	return !l.null && !canonicalInteger.MatchString(l.text) && ambiguousNumber.MatchString(l.text)
 }
 
 // errNotLiteral: the expression is not a constant the router can place.
@@ -66,7 +82,7 @@ func literalOf(e ast.ExprNode) (literal, error) {
 		case test_driver.KindMysqlDecimal:
 			return literal{text: x.GetMysqlDecimal().String()}, nil
 		case test_driver.KindString, test_driver.KindBytes:
-			return literal{text: x.GetString()}, nil
+			return literal{text: x.GetString(), quoted: true}, nil
 		case test_driver.KindFloat32, test_driver.KindFloat64:
 			return literal{}, unsupportedf("a floating-point literal with an exponent cannot place a row as Mycat would; write it in plain decimal or as a string")
 		default:
