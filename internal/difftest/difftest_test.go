@@ -28,26 +28,6 @@ import (
 // a proxy bug to fix.
 var knownWrong = map[string]string{}
 
-// Reasons of the knownWrong entries (proxy bugs found by this suite).
-const (
-	bugGlobalOuter = "global table on the outer side of a LEFT JOIN / IN / NOT EXISTS over a sharded table is answered once per node"
-)
-
-func init() {
-	for q, reason := range map[string]string{} {
-		knownWrong[q] = reason
-	}
-	for _, T := range shardedTables {
-		for _, q := range []string{
-			"SELECT g.id, t.id FROM t_global g LEFT JOIN %s t ON t.k = g.id AND t.id < 30",
-			"SELECT * FROM t_global WHERE id IN (SELECT k FROM %s)",
-			"SELECT g.id FROM t_global g WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE t.k = g.id)",
-		} {
-			knownWrong[fmt.Sprintf(q, T)] = bugGlobalOuter
-		}
-	}
-}
-
 // result is one statement's outcome on one side.
 type result struct {
 	cols []string

@@ -326,3 +326,79 @@ func checkNestedBlocks(c *collector, top *block) error {
 	}
 	return nil
 }
+
+// checkGlobalDriven rejects, for a statement running on several nodes, the
+// shapes whose output rows do not each come from exactly one node: the
+// statement's own FROM reads only global tables (sharded tables appear in
+// subqueries only: IN / EXISTS / NOT EXISTS over the sharded rows of each
+// node), or an outer join preserves a global-only side against a sharded
+// side (unmatched global rows would come back once per node).
+func checkGlobalDriven(c *collector, top *block, stmt ast.Node) error {
+	if top == nil {
+		return nil
+	}
+	var driving, sharded *tableRef
+	for _, ref := range c.refs {
+		if ref.block != top {
+			continue
+		}
+		if ref.isGlobal() || ref.system {
+			if driving == nil {
+				driving = ref
+			}
+			continue
+		}
+		sharded = ref
+	}
+	if sharded == nil && driving != nil {
+		return unsupportedf("global table %s drives a statement whose sharded tables are read in subqueries on several data nodes: each node would answer for its own rows", driving.name)
+	}
+	var bad error
+	stmt.Accept(joinVisitor(func(j *ast.Join) {
+		if bad != nil || j.Right == nil || (j.Tp != ast.LeftJoin && j.Tp != ast.RightJoin) {
+			return
+		}
+		preserved, other := j.Left, j.Right
+		if j.Tp == ast.RightJoin {
+			preserved, other = j.Right, j.Left
+		}
+		if onlyGlobal(c, preserved) && !onlyGlobal(c, other) {
+			bad = unsupportedf("an outer join that keeps every row of global tables against a sharded table cannot run on several data nodes: unmatched rows would come back once per node")
+		}
+	}))
+	return bad
+}
+
+// onlyGlobal reports whether every table under n is a global (or system) table.
+func onlyGlobal(c *collector, n ast.Node) bool {
+	names := map[*ast.TableName]bool{}
+	n.Accept(tableNameVisitor(func(tn *ast.TableName) { names[tn] = true }))
+	for _, ref := range c.refs {
+		if names[ref.tn] && !ref.isGlobal() && !ref.system {
+			return false
+		}
+	}
+	return true
+}
+
+type tableNameVisitor func(*ast.TableName)
+
+func (v tableNameVisitor) Enter(n ast.Node) (ast.Node, bool) {
+	if tn, ok := n.(*ast.TableName); ok {
+		v(tn)
+	}
+	return n, false
+}
+
+func (v tableNameVisitor) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+type joinVisitor func(*ast.Join)
+
+func (v joinVisitor) Enter(n ast.Node) (ast.Node, bool) {
+	if j, ok := n.(*ast.Join); ok {
+		v(j)
+	}
+	return n, false
+}
+
+func (v joinVisitor) Leave(n ast.Node) (ast.Node, bool) { return n, true }

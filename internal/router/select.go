@@ -48,6 +48,11 @@ func (r *Router) planSelect(cur *mycatconf.Schema, original string, stmt ast.Stm
 		if err := checkNestedBlocks(c, c.blocks[stmt]); err != nil {
 			return nil, err
 		}
+		if _, isSet := stmt.(*ast.SetOprStmt); !isSet {
+			if err := checkGlobalDriven(c, c.blocks[stmt], stmt); err != nil {
+				return nil, err
+			}
+		}
 	}
 	var merge *Merge
 	if multi {
