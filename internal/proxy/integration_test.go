@@ -53,28 +53,12 @@ func writeConf(t *testing.T, dir string, a, b *mariadb.Server, extraSystem ...st
   </user>
 </mycat:server>
 `
-	schema := fmt.Sprintf(`<?xml version="1.0"?>
-<!DOCTYPE mycat:schema SYSTEM "schema.dtd">
-<mycat:schema xmlns:mycat="http://io.mycat/">
-  <schema name="TESTDB" checkSQLschema="true" sqlMaxLimit="100" dataNode="dn1">
+	schema := schemaXML(a, b, `
     <table name="orders" dataNode="dn1,dn2" rule="mod-long">
       <childTable name="order_items" joinKey="order_id" parentKey="id"/>
     </table>
     <table name="regions" type="global" dataNode="dn1,dn2"/>
-    <table name="strict_t" dataNode="dn1,dn2" rule="mod-long" ruleRequired="true"/>
-  </schema>
-  <dataNode name="dn1" dataHost="hostA" database="db1"/>
-  <dataNode name="dn2" dataHost="hostB" database="db2"/>
-  <dataHost name="hostA" maxCon="20" minCon="2" balance="0" writeType="0" dbType="mysql" dbDriver="native" switchType="1">
-    <heartbeat>select user()</heartbeat>
-    <writeHost host="a1" url="%s" user="%s" password="%s"/>
-  </dataHost>
-  <dataHost name="hostB" maxCon="20" minCon="2" balance="0" writeType="0" dbType="mysql" dbDriver="native" switchType="1">
-    <heartbeat>select user()</heartbeat>
-    <writeHost host="b1" url="%s" user="%s" password="%s"/>
-  </dataHost>
-</mycat:schema>
-`, a.Addr(), a.User(), a.Password(), b.Addr(), b.User(), b.Password())
+    <table name="strict_t" dataNode="dn1,dn2" rule="mod-long" ruleRequired="true"/>`)
 	rule := `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE mycat:rule SYSTEM "rule.dtd">
 <mycat:rule xmlns:mycat="http://io.mycat/">
@@ -91,6 +75,28 @@ func writeConf(t *testing.T, dir string, a, b *mariadb.Server, extraSystem ...st
 			t.Fatal(err)
 		}
 	}
+}
+
+// schemaXML is schema TESTDB with the given tables over dn1 (db1 on a) and
+// dn2 (db2 on b).
+func schemaXML(a, b *mariadb.Server, tables string) string {
+	return fmt.Sprintf(`<?xml version="1.0"?>
+<!DOCTYPE mycat:schema SYSTEM "schema.dtd">
+<mycat:schema xmlns:mycat="http://io.mycat/">
+  <schema name="TESTDB" checkSQLschema="true" sqlMaxLimit="100" dataNode="dn1">%s
+  </schema>
+  <dataNode name="dn1" dataHost="hostA" database="db1"/>
+  <dataNode name="dn2" dataHost="hostB" database="db2"/>
+  <dataHost name="hostA" maxCon="20" minCon="2" balance="0" writeType="0" dbType="mysql" dbDriver="native" switchType="1">
+    <heartbeat>select user()</heartbeat>
+    <writeHost host="a1" url="%s" user="%s" password="%s"/>
+  </dataHost>
+  <dataHost name="hostB" maxCon="20" minCon="2" balance="0" writeType="0" dbType="mysql" dbDriver="native" switchType="1">
+    <heartbeat>select user()</heartbeat>
+    <writeHost host="b1" url="%s" user="%s" password="%s"/>
+  </dataHost>
+</mycat:schema>
+`, tables, a.Addr(), a.User(), a.Password(), b.Addr(), b.User(), b.Password())
 }
 
 func startCluster(t *testing.T, extraSystem ...string) *cluster {

@@ -2,7 +2,6 @@ package proxy_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,28 +38,12 @@ func TestSequencesAutoIncrementAndERLookup(t *testing.T) {
 	}
 	dir := t.TempDir()
 	writeConf(t, dir, a, b, `<property name="sequnceHandlerType">1</property>`)
-	schema := fmt.Sprintf(`<?xml version="1.0"?>
-<!DOCTYPE mycat:schema SYSTEM "schema.dtd">
-<mycat:schema xmlns:mycat="http://io.mycat/">
-  <schema name="TESTDB" checkSQLschema="true" sqlMaxLimit="100" dataNode="dn1">
+	schema := schemaXML(a, b, `
     <table name="orders" dataNode="dn1,dn2" rule="mod-long"/>
     <table name="items" primaryKey="id" autoIncrement="true" dataNode="dn1,dn2" rule="mod-long"/>
     <table name="customers" dataNode="dn1,dn2" rule="mod-long">
       <childTable name="addresses" joinKey="customer_code" parentKey="code"/>
-    </table>
-  </schema>
-  <dataNode name="dn1" dataHost="hostA" database="db1"/>
-  <dataNode name="dn2" dataHost="hostB" database="db2"/>
-  <dataHost name="hostA" maxCon="20" minCon="1" balance="0" writeType="0" dbType="mysql" dbDriver="native" switchType="1">
-    <heartbeat>select user()</heartbeat>
-    <writeHost host="a1" url="%s" user="%s" password="%s"/>
-  </dataHost>
-  <dataHost name="hostB" maxCon="20" minCon="1" balance="0" writeType="0" dbType="mysql" dbDriver="native" switchType="1">
-    <heartbeat>select user()</heartbeat>
-    <writeHost host="b1" url="%s" user="%s" password="%s"/>
-  </dataHost>
-</mycat:schema>
-`, a.Addr(), a.User(), a.Password(), b.Addr(), b.User(), b.Password())
+    </table>`)
 	for name, text := range map[string]string{"schema.xml": schema, "sequence_db_conf.properties": "GLOBAL=dn1\nITEMS=dn1\n"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
