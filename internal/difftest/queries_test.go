@@ -80,6 +80,13 @@ func queries() []query {
 		add(true, "SELECT k, COUNT(*) AS c FROM %s GROUP BY k ORDER BY c DESC, k LIMIT 5", T)
 		add(true, "SELECT k, SUM(amount) AS s FROM %s GROUP BY k ORDER BY s, k LIMIT 4 OFFSET 2", T)
 		add(false, "SELECT k, COUNT(*) FROM %s GROUP BY k HAVING COUNT(*) > 10", T)
+		add(false, "SELECT cat, COUNT(*) AS c, SUM(amount) AS s FROM %s GROUP BY cat HAVING c >= 3 AND s > 100 OR cat IS NULL", T)
+		add(true, "SELECT k, SUM(amount) FROM %s GROUP BY k HAVING SUM(amount) BETWEEN 50 AND 5000 ORDER BY k", T)
+		add(false, "SELECT k, MIN(id), MAX(id) FROM %s GROUP BY k HAVING MIN(id) <> MAX(id) AND k IN (1, 2, 3, NULL)", T)
+		// Grouping by a text column: which spelling of a case- or
+		// accent-equal group is shown is not defined, so show counts only.
+		add(false, "SELECT COUNT(*) FROM %s GROUP BY name HAVING COUNT(*) > 1", T)
+		add(false, "SELECT k, AVG(amount) FROM %s GROUP BY k HAVING AVG(amount) > 10", T)
 		add(false, "SELECT COUNT(DISTINCT k) FROM %s", T)
 		add(false, "SELECT YEAR(d), COUNT(*), SUM(k) FROM %s GROUP BY YEAR(d)", T)
 		add(false, "SELECT k, MAX(id), MIN(id) FROM %s WHERE k IS NOT NULL GROUP BY k", T)

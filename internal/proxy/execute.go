@@ -686,7 +686,13 @@ func (s *session) mergeSelect(ctx context.Context, plan *router.Plan, more bool)
 	for i, nr := range res {
 		streams[i] = &nodeStream{nr: nr, cols: len(cols)}
 	}
-	src, err := s.p.mergePipeline(m, cols, keys, streams)
+	var having *havingFilter
+	if m.Having != "" {
+		if having, err = compileHaving(plan.Routes[0].SQL, m.Having, cols); err != nil {
+			return mysql.NewSQLError(mysql.ERNotSupportedYet, "%v", err)
+		}
+	}
+	src, err := s.p.mergePipeline(m, cols, keys, streams, having)
 	if err != nil {
 		return err
 	}
@@ -757,8 +763,8 @@ func checkMergeable(m *router.Merge) error {
 	unsupported := func(format string, args ...any) error {
 		return mysql.NewSQLError(mysql.ERNotSupportedYet, format, args...)
 	}
-	if m.Having != "" {
-		return unsupported("HAVING across several data nodes is not supported yet")
+	if m.Having != "" && len(m.Aggregates) == 0 && len(m.GroupBy) == 0 {
+		return unsupported("HAVING without GROUP BY or aggregates across several data nodes is not supported yet")
 	}
 	for _, a := range m.Aggregates {
 		switch {
@@ -789,7 +795,7 @@ func checkMergeable(m *router.Merge) error {
 }
 
 // mergePipeline builds the row stream that combines the nodes' results.
-func (p *Proxy) mergePipeline(m *router.Merge, cols []*mysql.ColumnDef, order []merge.Key, streams []merge.Stream) (merge.Stream, error) {
+func (p *Proxy) mergePipeline(m *router.Merge, cols []*mysql.ColumnDef, order []merge.Key, streams []merge.Stream, having *havingFilter) (merge.Stream, error) {
 	kindAt := func(pos int) merge.ValueKind {
 		return merge.KindOf(cols[pos].Type, cols[pos].Charset, cols[pos].Flags)
 	}
@@ -814,6 +820,9 @@ func (p *Proxy) mergePipeline(m *router.Merge, cols []*mysql.ColumnDef, order []
 			agg.Aggs = append(agg.Aggs, merge.Agg{Pos: a.Position, Func: f, Kind: kindAt(a.Position), CountPos: a.CountPosition})
 		}
 		src = agg
+		if having != nil {
+			src = &havingStream{src: src, filter: having}
+		}
 		if len(order) > 0 {
 			src = &merge.Sort{Src: src, Keys: order, MaxRows: p.opt.MaxResultRows}
 		}
