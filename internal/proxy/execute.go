@@ -106,15 +106,13 @@ func (s *session) loadData(ctx context.Context, sql string, more bool) error {
 
 var killStatement = regexp.MustCompile(`(?i)^\s*kill\s+(connection\s+|query\s+)?(\d+)\s*$`)
 
-// kill handles KILL [CONNECTION] id for the proxy's own connection ids.
+// kill handles KILL [CONNECTION | QUERY] id for the proxy's own connection ids.
 func (s *session) kill(sql string, more bool) error {
 	m := killStatement.FindStringSubmatch(sql)
 	if m == nil {
 		return mysql.NewSQLError(mysql.ERParse, "KILL [CONNECTION] <id> expected")
 	}
-	if strings.EqualFold(strings.TrimSpace(m[1]), "query") {
-		return mysql.NewSQLError(mysql.ERNotSupportedYet, "KILL QUERY is not supported through the proxy yet")
-	}
+	query := strings.EqualFold(strings.TrimSpace(m[1]), "query")
 	id, _ := strconv.ParseUint(m[2], 10, 32)
 	s.p.mu.Lock()
 	target := s.p.sessions[uint32(id)]
@@ -125,7 +123,10 @@ func (s *session) kill(sql string, more bool) error {
 	if target.user.Name != s.user.Name {
 		return mysql.NewSQLError(1095, "You are not owner of thread %d", id)
 	}
-	if target != s {
+	switch {
+	case query:
+		target.killQuery() // its backend statement is aborted; the client gets 1317
+	case target != s:
 		target.conn.Close()
 	}
 	return s.ok(more, 0, 0)
@@ -412,7 +413,7 @@ func (s *session) forwardOne(ctx context.Context, route router.Route, write, mor
 // when the statement's context ended it, why.
 func backendError(ctx context.Context, dataNode string, err error) error {
 	if cause := context.Cause(ctx); cause != nil {
-		if errors.Is(cause, context.Canceled) {
+		if cause == context.Canceled {
 			cause = errors.New("the client went away")
 		}
 		return mysql.NewSQLError(mysql.ERQueryInterrupted, "data node %s: %v", dataNode, cause)

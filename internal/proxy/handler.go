@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -144,10 +145,30 @@ func (h *handler) ComQuery(c *mysql.Conn, query string) error {
 // statementContext bounds one statement: server.xml's sqlExecuteTimeout,
 // and the client connection going away.
 func (s *session) statementContext() (context.Context, context.CancelFunc) {
+	ctx, cancelKill := context.WithCancelCause(s.conn.Context())
+	var cancelTimeout context.CancelFunc = func() {}
 	if d := s.topo().cfg.System.SQLExecuteTimeout; d > 0 {
-		return context.WithTimeoutCause(s.conn.Context(), d, fmt.Errorf("statement exceeded sqlExecuteTimeout (%v)", d))
+		ctx, cancelTimeout = context.WithTimeoutCause(ctx, d, fmt.Errorf("statement exceeded sqlExecuteTimeout (%v)", d))
 	}
-	return context.WithCancel(s.conn.Context())
+	s.runMu.Lock()
+	s.killRunning = cancelKill
+	s.runMu.Unlock()
+	return ctx, func() {
+		s.runMu.Lock()
+		s.killRunning = nil
+		s.runMu.Unlock()
+		cancelTimeout()
+		cancelKill(nil)
+	}
+}
+
+// killQuery interrupts the session's running statement (KILL QUERY).
+func (s *session) killQuery() {
+	s.runMu.Lock()
+	if s.killRunning != nil {
+		s.killRunning(errors.New("query killed (KILL QUERY)"))
+	}
+	s.runMu.Unlock()
 }
 
 // fail counts and returns an error for the client.

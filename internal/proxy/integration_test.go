@@ -724,3 +724,38 @@ func TestProxyProtocolFromDirector(t *testing.T) {
 		t.Fatal("a trusted source without a PROXY header must be refused")
 	}
 }
+
+// KILL QUERY from another connection interrupts a running statement; the
+// killed session keeps working.
+func TestKillQuery(t *testing.T) {
+	c := startCluster(t)
+	victim, err := c.admin.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer victim.Close()
+	var id string
+	if err := victim.QueryRowContext(context.Background(), "SELECT CONNECTION_ID()").Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := victim.ExecContext(context.Background(), "DO SLEEP(20)")
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	killer := c.open(t, "root", testPassword, "TESTDB", "")
+	mustExec(t, killer, "KILL QUERY "+id)
+	select {
+	case err := <-done:
+		if sqlCode(err) != 1317 {
+			t.Fatalf("killed statement: want 1317, got %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("KILL QUERY did not interrupt the statement")
+	}
+	var one string
+	if err := victim.QueryRowContext(context.Background(), "SELECT 1").Scan(&one); err != nil || one != "1" {
+		t.Fatalf("the killed session must keep working: %q %v", one, err)
+	}
+}

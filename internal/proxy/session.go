@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/shardcat/shardcat/internal/backend"
 	"github.com/shardcat/shardcat/internal/mycatconf"
@@ -33,6 +34,10 @@ type session struct {
 	// xa is SET XA = ON; xaGtrid names the open distributed transaction.
 	xa      bool
 	xaGtrid string
+	// killRunning interrupts the running statement (KILL QUERY from
+	// another connection), nil between statements.
+	runMu       sync.Mutex
+	killRunning context.CancelCauseFunc
 }
 
 func (p *Proxy) newSession(c *mysql.Conn, u *mycatconf.User, schema string) *session {
