@@ -17,6 +17,9 @@ const (
 	AggMin
 	AggMax
 	AggAvg // partial SUMs at Pos and partial COUNTs at CountPos; the result is their quotient
+	// AggCountDistinct: the nodes return the values themselves (grouped by
+	// them); the result counts the distinct non-NULL values of the group.
+	AggCountDistinct
 )
 
 // Agg is one select-list aggregate column.
@@ -64,6 +67,18 @@ func (a *Aggregate) Next() (Row, error) {
 func (a *Aggregate) run() error {
 	index := map[string]int{}
 	var groups []Row
+	var sets []map[int]map[string]bool // per group: COUNT DISTINCT column -> values seen
+	see := func(gi int, r Row) {
+		for _, ag := range a.Aggs {
+			if ag.Func != AggCountDistinct || r[ag.Pos] == nil {
+				continue
+			}
+			if sets[gi][ag.Pos] == nil {
+				sets[gi][ag.Pos] = map[string]bool{}
+			}
+			sets[gi][ag.Pos][normalise(r[ag.Pos], ag.Kind)] = true
+		}
+	}
 	for {
 		r, err := a.Src.Next()
 		if err == io.EOF {
@@ -80,10 +95,16 @@ func (a *Aggregate) run() error {
 			}
 			index[key] = len(groups)
 			groups = append(groups, cloneRow(r))
+			sets = append(sets, map[int]map[string]bool{})
+			see(len(groups)-1, r)
 			continue
 		}
+		see(gi, r)
 		g := groups[gi]
 		for _, ag := range a.Aggs {
+			if ag.Func == AggCountDistinct {
+				continue
+			}
 			v, err := combine(ag, g[ag.Pos], r[ag.Pos])
 			if err != nil {
 				return err
@@ -98,8 +119,12 @@ func (a *Aggregate) run() error {
 			}
 		}
 	}
-	for _, g := range groups {
+	for gi, g := range groups {
 		for _, ag := range a.Aggs {
+			if ag.Func == AggCountDistinct {
+				g[ag.Pos] = []byte(strconv.Itoa(len(sets[gi][ag.Pos])))
+				continue
+			}
 			if ag.Func == AggAvg {
 				v, err := average(g[ag.Pos], g[ag.CountPos], ag.Kind)
 				if err != nil {
@@ -113,7 +138,7 @@ func (a *Aggregate) run() error {
 		// No node returned a row: COUNT is 0, the others NULL.
 		r := make(Row, a.Width)
 		for _, ag := range a.Aggs {
-			if ag.Func == AggCount {
+			if ag.Func == AggCount || ag.Func == AggCountDistinct {
 				r[ag.Pos] = []byte("0")
 			}
 		}

@@ -740,6 +740,18 @@ func (s *session) mergeSelect(ctx context.Context, plan *router.Plan, more bool)
 func avgColumns(cols []*mysql.ColumnDef, m *router.Merge) []*mysql.ColumnDef {
 	out := cols
 	for _, a := range m.Aggregates {
+		if a.Func == "COUNT_DISTINCT" && a.Position < len(cols) {
+			// The nodes returned the values; the client gets a count.
+			if &out[0] == &cols[0] {
+				out = append([]*mysql.ColumnDef{}, cols...)
+			}
+			c := *out[a.Position]
+			c.Type, c.Charset, c.Length, c.Decimals = mysql.TypeLongLong, 63, 21, 0
+			c.Flags = mysql.FlagNotNull | mysql.FlagBinary | mysql.FlagNum
+			c.Table, c.OrgTable, c.OrgName = "", "", ""
+			out[a.Position] = &c
+			continue
+		}
 		if a.Func != "AVG" || a.Position >= len(cols) {
 			continue
 		}
@@ -771,11 +783,11 @@ func checkMergeable(m *router.Merge) error {
 		switch {
 		case a.Position < 0:
 			return unsupported("aggregate after * across several data nodes is not supported yet")
-		case a.Distinct && a.Func != "MIN" && a.Func != "MAX":
+		case a.Distinct && a.Func != "MIN" && a.Func != "MAX" && a.Func != "COUNT_DISTINCT":
 			return unsupported("%s(DISTINCT ...) across several data nodes is not supported yet", a.Func)
 		case a.Func == "AVG" && a.CountPosition <= 0:
 			return unsupported("AVG across several data nodes needs its hidden COUNT column")
-		case a.Func != "COUNT" && a.Func != "SUM" && a.Func != "MIN" && a.Func != "MAX" && a.Func != "AVG":
+		case a.Func != "COUNT" && a.Func != "SUM" && a.Func != "MIN" && a.Func != "MAX" && a.Func != "AVG" && a.Func != "COUNT_DISTINCT":
 			return unsupported("%s across several data nodes is not supported yet (COUNT, SUM, MIN, MAX and AVG are)", strings.ToLower(a.Func))
 		}
 	}
@@ -814,7 +826,7 @@ func (p *Proxy) mergePipeline(m *router.Merge, cols []*mysql.ColumnDef, order []
 			if a.Position >= len(cols) {
 				return nil, mysql.NewSQLError(mysql.ERUnknownError, "aggregate position outside the result")
 			}
-			f := map[string]merge.AggFunc{"COUNT": merge.AggCount, "SUM": merge.AggSum, "MIN": merge.AggMin, "MAX": merge.AggMax, "AVG": merge.AggAvg}[a.Func]
+			f := map[string]merge.AggFunc{"COUNT": merge.AggCount, "SUM": merge.AggSum, "MIN": merge.AggMin, "MAX": merge.AggMax, "AVG": merge.AggAvg, "COUNT_DISTINCT": merge.AggCountDistinct}[a.Func]
 			if f == merge.AggAvg && a.CountPosition >= len(cols) {
 				return nil, mysql.NewSQLError(mysql.ERUnknownError, "AVG count position outside the result")
 			}

@@ -141,7 +141,7 @@ type OrderKey struct {
 // Aggregate is one select-list aggregate function.
 type Aggregate struct {
 	Position int    `json:"position"`
-	Func     string `json:"func"` // COUNT, SUM, MIN, MAX, AVG, or another aggregate's name
+	Func     string `json:"func"` // COUNT, SUM, MIN, MAX, AVG, COUNT_DISTINCT (nodes return the values), or another aggregate's name
 	Distinct bool   `json:"distinct,omitempty"`
 	// CountPosition is set for a rewritten AVG: the nodes return SUM(x) at
 	// Position and COUNT(x) at CountPosition; the average is the sum of the

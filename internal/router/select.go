@@ -65,6 +65,9 @@ func (r *Router) planSelect(cur *mycatconf.Schema, original string, stmt ast.Stm
 		if addHiddenKeys(stmt, merge) {
 			rewritten = true
 		}
+		if splitCountDistinct(stmt, merge) { // after addHiddenKeys: it extends GROUP BY
+			rewritten = true
+		}
 	}
 	if sel, ok := stmt.(*ast.SelectStmt); ok {
 		if n, add := needAddLimit(schema, c, sel); add {
@@ -626,6 +629,46 @@ func splitAverages(stmt ast.StmtNode, m *Merge) bool {
 // list as trailing columns, so the proxy can sort and group merged rows.
 // Not under DISTINCT, where an extra column would change which rows are
 // distinct, nor after *, where positions are unknown.
+// splitCountDistinct asks the nodes for the distinct values instead of
+// their counts: COUNT(DISTINCT x) becomes x, and x joins the GROUP BY, so
+// each node returns every (group, x) pair once. The proxy counts the
+// distinct x of each group across nodes (Func "COUNT_DISTINCT"). The other
+// aggregates stay exact: their partial values per (group, x) add up.
+func splitCountDistinct(stmt ast.StmtNode, m *Merge) bool {
+	sel, ok := stmt.(*ast.SelectStmt)
+	if !ok || m.WildcardSelect || m.Union || sel.Fields == nil {
+		return false
+	}
+	changed := false
+	for i := range m.Aggregates {
+		a := &m.Aggregates[i]
+		if a.Func != "COUNT" || !a.Distinct || a.Position < 0 {
+			continue
+		}
+		f := sel.Fields.Fields[a.Position]
+		agg, ok := f.Expr.(*ast.AggregateFuncExpr)
+		if !ok || len(agg.Args) != 1 {
+			continue // COUNT(DISTINCT a, b): the proxy refuses it
+		}
+		if f.AsName.O == "" {
+			name := strings.TrimSpace(f.OriginalText())
+			if name == "" || len(name) > 256 {
+				continue
+			}
+			f.AsName = ast.NewCIStr(name)
+		}
+		arg := agg.Args[0]
+		f.Expr = arg
+		if sel.GroupBy == nil {
+			sel.GroupBy = &ast.GroupByClause{}
+		}
+		sel.GroupBy.Items = append(sel.GroupBy.Items, &ast.ByItem{Expr: arg})
+		a.Func = "COUNT_DISTINCT"
+		changed = true
+	}
+	return changed
+}
+
 func addHiddenKeys(stmt ast.StmtNode, m *Merge) bool {
 	sel, ok := stmt.(*ast.SelectStmt)
 	if !ok || m.WildcardSelect || m.Distinct || sel.Fields == nil {
