@@ -89,7 +89,19 @@ func serveProxyWith(ctx context.Context, confDir string, logger *slog.Logger, re
 		}
 		return fmt.Errorf("%s: %w", confDir, err)
 	}
-	p, err := proxy.New(cfg, proxy.Options{Logger: logger})
+	opts := proxy.Options{Logger: logger}
+	if stage := os.Getenv("SHARDCAT_FAILPOINT_XA_EXIT"); stage != "" {
+		// Fault injection for HA tests: the process dies at this stage of
+		// two-phase commit ("prepared" or "decided"), as under kill -9.
+		logger.Warn("fault injection armed: the process exits during XA commit", "stage", stage)
+		opts.XAHook = func(s string) error {
+			if s == stage {
+				os.Exit(137)
+			}
+			return nil
+		}
+	}
+	p, err := proxy.New(cfg, opts)
 	if err != nil {
 		return err
 	}

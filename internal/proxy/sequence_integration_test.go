@@ -2,9 +2,12 @@ package proxy_test
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/shardcat/shardcat/internal/mariadb"
@@ -121,6 +124,41 @@ func TestSequencesAutoIncrementAndERLookup(t *testing.T) {
 		}
 		if _, err := conn.ExecContext(context.Background(), "INSERT INTO addresses (id, customer_code, city) VALUES (12, 'nobody', 'Nowhere')"); err == nil || !strings.Contains(err.Error(), "parent") {
 			t.Fatalf("a child without a parent must be refused: %v", err)
+		}
+	})
+
+	t.Run("two proxies sharing the database sequence never repeat an id", func(t *testing.T) {
+		cfg2, _, err := mycatconf.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p2, err := proxy.New(cfg2, proxy.Options{ServerAddr: "127.0.0.1:0", ManagerAddr: "127.0.0.1:0"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p2.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		defer p2.Close()
+		db2 := (&cluster{p: p2}).open(t, "root", testPassword, "TESTDB", "")
+		var wg sync.WaitGroup
+		for w, d := range []*sql.DB{db, db2, db, db2} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < 15; i++ {
+					if _, err := d.Exec("INSERT INTO orders (id, customer) VALUES (next value for MYCATSEQ_GLOBAL, ?)", fmt.Sprintf("w%d", w)); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		// A repeated id would have failed its INSERT on the primary key;
+		// check the count too.
+		if got := column(t, db, "SELECT COUNT(*) FROM orders WHERE customer LIKE 'w%'"); got[0] != "60" {
+			t.Fatalf("%v rows, want 60 distinct ids", got)
 		}
 	})
 
