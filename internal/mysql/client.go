@@ -464,13 +464,26 @@ func (cc *ClientConn) ReadResultHeader() (*ResultHeader, error) {
 	if err != nil || n == 0 || n > 1<<17 { // a SELECT may have up to 65535 expressions
 		return nil, cc.fail(malformed("result set column count"))
 	}
-	cols := make([]*ColumnDef, n)
-	for i := range cols {
+	cols, err := cc.readDefinitions(int(n))
+	if err != nil {
+		return nil, err
+	}
+	return &ResultHeader{Columns: cols}, nil
+}
+
+// readDefinitions reads n column definition packets and, without
+// CLIENT_DEPRECATE_EOF, the EOF that ends them (none when n is 0).
+func (cc *ClientConn) readDefinitions(n int) ([]*ColumnDef, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	defs := make([]*ColumnDef, n)
+	for i := range defs {
 		p, err := cc.readPacket()
 		if err != nil {
 			return nil, err
 		}
-		if cols[i], err = DecodeColumnDef(p); err != nil {
+		if defs[i], err = DecodeColumnDef(p); err != nil {
 			return nil, cc.fail(err)
 		}
 	}
@@ -480,10 +493,10 @@ func (cc *ClientConn) ReadResultHeader() (*ResultHeader, error) {
 			return nil, err
 		}
 		if !IsEOFPacket(p) {
-			return nil, cc.fail(malformed("expected EOF after column definitions"))
+			return nil, cc.fail(malformed("expected EOF after definitions"))
 		}
 	}
-	return &ResultHeader{Columns: cols}, nil
+	return defs, nil
 }
 
 // ReadRow reads the next raw row payload of an open result set; end is true
@@ -704,35 +717,10 @@ func (cc *ClientConn) Prepare(sql string) (*ClientStmt, error) {
 		return nil, cc.fail(err)
 	}
 	st := &ClientStmt{ID: pok.StmtID}
-	readDefs := func(n int) ([]*ColumnDef, error) {
-		if n == 0 {
-			return nil, nil
-		}
-		defs := make([]*ColumnDef, n)
-		for i := range defs {
-			p, err := cc.readPacket()
-			if err != nil {
-				return nil, err
-			}
-			if defs[i], err = DecodeColumnDef(p); err != nil {
-				return nil, cc.fail(err)
-			}
-		}
-		if !cc.DeprecateEOF() {
-			p, err := cc.readPacket()
-			if err != nil {
-				return nil, err
-			}
-			if !IsEOFPacket(p) {
-				return nil, cc.fail(malformed("expected EOF after definitions"))
-			}
-		}
-		return defs, nil
-	}
-	if st.Params, err = readDefs(int(pok.ParamCount)); err != nil {
+	if st.Params, err = cc.readDefinitions(int(pok.ParamCount)); err != nil {
 		return nil, err
 	}
-	if st.Columns, err = readDefs(int(pok.ColumnCount)); err != nil {
+	if st.Columns, err = cc.readDefinitions(int(pok.ColumnCount)); err != nil {
 		return nil, err
 	}
 	return st, nil
