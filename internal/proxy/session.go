@@ -125,6 +125,8 @@ func (s *session) prepareConn(c *backend.Conn, database string) error {
 	applied, _ := c.State.(sessionVars)
 	if c.State == nil {
 		applied = newSessionVars("")
+	} else if s.vars.equal(applied) {
+		return s.selectDB(c, database) // the common case: nothing to apply
 	}
 	if !s.vars.covers(applied) {
 		if err := c.ResetConnection(); err != nil {
@@ -141,6 +143,10 @@ func (s *session) prepareConn(c *backend.Conn, database string) error {
 	} else if c.State == nil {
 		c.State = applied
 	}
+	return s.selectDB(c, database)
+}
+
+func (s *session) selectDB(c *backend.Conn, database string) error {
 	if c.DB != database {
 		if err := c.InitDB(database); err != nil {
 			return err
