@@ -1,0 +1,119 @@
+// Package dataplane is shardcat's user-space L4 data plane for keepalived
+// virtual_server blocks: a TCP listener per virtual server that schedules
+// each new connection onto a live real server with the IPVS scheduler
+// (internal/lvs/sched), relays bytes both ways with half-close, keeps the
+// ipvsadm counters, honours persistence templates, and runs TCP_CHECK health
+// checkers that take real servers out of (and back into) scheduling.
+//
+// Every lb_kind (NAT, DR, TUN) is forwarded as NAT: the director terminates
+// the client's TCP connection and opens one to the real server.
+//
+// Divergences from the kernel: a connection counts as active (ESTABLISHED)
+// from the moment both legs are connected until either side half-closes,
+// inactive while the real server is being dialled and after a half-close, and
+// it leaves the counters when both legs are closed (there is no TIME_WAIT
+// entry). Persistence templates are not counted in the snapshot.
+package dataplane
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/shardcat/shardcat/internal/keepalivedconf"
+	"github.com/shardcat/shardcat/internal/lvs/sched"
+)
+
+// ServiceConfig describes one virtual server.
+type ServiceConfig struct {
+	Addr      netip.AddrPort // where to listen; port 0 picks one (tests)
+	Scheduler string         // ipvsadm name; "" = wlc
+	Flags     sched.Flags
+	Method    string // NAT, DR or TUN: all forwarded as NAT
+
+	// PersistenceTimeout > 0 makes the service persistent: clients whose
+	// address masked by PersistenceMask is equal go to the same real server
+	// while it is live, until PersistenceTimeout after their last connection.
+	PersistenceTimeout time.Duration
+	PersistenceMask    netip.Addr // netmask; invalid = /32 (/128 for IPv6)
+
+	DialTimeout time.Duration // connect timeout to real servers; 0 = 5s
+	RealServers []RealServerConfig
+}
+
+// RealServerConfig describes one real server.
+type RealServerConfig struct {
+	Addr             netip.AddrPort
+	Weight           int // 0 = quiesced (no new connections)
+	InhibitOnFailure bool
+	Checks           []CheckConfig // all must be up; none = always up
+}
+
+// CheckConfig is one TCP_CHECK.
+type CheckConfig struct {
+	Addr             netip.AddrPort // connect_ip:connect_port
+	ConnectTimeout   time.Duration
+	Retry            int // extra attempts before DOWN
+	DelayBeforeRetry time.Duration
+	DelayLoop        time.Duration
+	Warmup           time.Duration // first check after a random delay up to this
+	Alpha            bool          // start DOWN
+}
+
+// FromKeepalived converts a parsed virtual_server block. It fails for what
+// the data plane cannot run yet (fwmark and group services, UDP and SCTP).
+// Checkers other than TCP_CHECK are returned as warnings and ignored (the
+// real server then stays up as far as they are concerned).
+func FromKeepalived(vs *keepalivedconf.VirtualServer) (ServiceConfig, []string, error) {
+	var warnings []string
+	if vs.FWMark != 0 || vs.Group != "" || !vs.Addr.IsValid() {
+		return ServiceConfig{}, nil, fmt.Errorf("%s: fwmark and group virtual servers are not supported yet", vs.Pos)
+	}
+	if vs.Protocol != "TCP" {
+		return ServiceConfig{}, nil, fmt.Errorf("%s: virtual_server %s: protocol %s is not supported yet (only TCP)", vs.Pos, vs.Addr, vs.Protocol)
+	}
+	if _, err := sched.New(vs.Scheduler, sched.Flags{}); err != nil {
+		return ServiceConfig{}, nil, fmt.Errorf("%s: %v", vs.Pos, err)
+	}
+	cfg := ServiceConfig{
+		Addr:               vs.Addr,
+		Scheduler:          vs.Scheduler,
+		Method:             vs.Method,
+		PersistenceTimeout: vs.PersistenceTimeout,
+		PersistenceMask:    vs.PersistenceGranularity,
+	}
+	if vs.Method == "DR" || vs.Method == "TUN" {
+		warnings = append(warnings, fmt.Sprintf("%s: virtual_server %s: lvs_method %s is forwarded as NAT by the user-space data plane", vs.Pos, vs.Addr, vs.Method))
+	}
+	for _, rs := range vs.RealServers {
+		r := RealServerConfig{Addr: rs.Addr, Weight: rs.Weight, InhibitOnFailure: rs.InhibitOnFailure || vs.InhibitOnFailure}
+		for _, c := range rs.Checkers {
+			if c.Type != "TCP_CHECK" {
+				warnings = append(warnings, fmt.Sprintf("%s: %s is not implemented yet; ignored", c.Pos, c.Type))
+				continue
+			}
+			ip, port := c.ConnectIP, uint16(c.ConnectPort)
+			if !ip.IsValid() {
+				ip = rs.Addr.Addr()
+			}
+			if port == 0 {
+				port = rs.Addr.Port()
+			}
+			warmup := c.Warmup
+			if warmup < 0 {
+				warmup = c.DelayLoop
+			}
+			r.Checks = append(r.Checks, CheckConfig{
+				Addr:             netip.AddrPortFrom(ip, port),
+				ConnectTimeout:   c.ConnectTimeout,
+				Retry:            c.Retry,
+				DelayBeforeRetry: c.DelayBeforeRetry,
+				DelayLoop:        c.DelayLoop,
+				Warmup:           warmup,
+				Alpha:            c.Alpha,
+			})
+		}
+		cfg.RealServers = append(cfg.RealServers, r)
+	}
+	return cfg, warnings, nil
+}
