@@ -408,7 +408,7 @@ type ServiceSnapshot struct {
 	Addr        netip.AddrPort // listening address
 	Scheduler   string
 	Persistent  time.Duration
-	Stats                      // sums over the real servers
+	Stats       // sums over the real servers
 	RealServers []RealServerSnapshot
 }
 
