@@ -5,14 +5,17 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"sync"
 
 	"github.com/shardcat/shardcat/internal/keepalivedconf"
+	"github.com/shardcat/shardcat/internal/lvs/dataplane"
 )
 
 func init() {
 	register(&command{
 		name:    "director",
-		summary: "VRRP + L4 load balancer reading keepalived.conf (--check only for now)",
+		summary: "VRRP + L4 load balancer reading keepalived.conf (virtual_server blocks and --check for now)",
 		run:     runDirector,
 	})
 }
@@ -24,14 +27,14 @@ const (
 	exitUsage       = 2
 )
 
-func runDirector(_ context.Context, args []string, s stdio) int {
+func runDirector(ctx context.Context, args []string, s stdio) int {
 	fs := flag.NewFlagSet("director", flag.ContinueOnError)
 	fs.SetOutput(s.err)
 	file := fs.String("f", "/etc/keepalived/keepalived.conf", "keepalived configuration `file`")
 	check := fs.Bool("check", false, "check the configuration, print it as read with defaults filled in, and exit")
 	configID := fs.String("i", "", "config `id` for @ID conditional lines (default: the short host name)")
 	fs.Usage = func() {
-		fmt.Fprintln(s.err, "usage: shardcat director [-f FILE] [-i ID] --check")
+		fmt.Fprintln(s.err, "usage: shardcat director [-f FILE] [-i ID] [--check]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -45,11 +48,86 @@ func runDirector(_ context.Context, args []string, s stdio) int {
 		fs.Usage()
 		return exitUsage
 	}
+	opts := keepalivedconf.Options{ConfigID: *configID}
 	if !*check {
-		fmt.Fprintln(s.err, "shardcat director: running the director (VRRP and the L4 data plane) is not implemented yet; use --check to validate a keepalived.conf")
+		return runConfig(ctx, *file, opts, s)
+	}
+	return checkConfig(*file, opts, s)
+}
+
+// runConfig runs the virtual_server blocks of a keepalived.conf with the
+// user-space data plane until ctx ends (SIGINT/SIGTERM). VRRP is not
+// implemented yet: a file with vrrp_instance blocks is refused with exit 2.
+func runConfig(ctx context.Context, path string, opts keepalivedconf.Options, s stdio) int {
+	cfg, findings, err := keepalivedconf.Load(path, opts)
+	if cfg == nil {
+		fmt.Fprintf(s.err, "shardcat director: %v\n", err)
+		return exitConfigError
+	}
+	if len(cfg.Instances) > 0 {
+		fmt.Fprintf(s.err, "shardcat director: %s has %d vrrp_instance block(s): running VRRP is not implemented yet; use --check to validate it\n",
+			path, len(cfg.Instances))
 		return exitUsage
 	}
-	return checkConfig(*file, keepalivedconf.Options{ConfigID: *configID}, s)
+	for _, f := range findings {
+		fmt.Fprintln(s.err, f)
+	}
+	if keepalivedconf.HasErrors(findings) {
+		fmt.Fprintf(s.err, "shardcat director: %s has errors; not starting\n", path)
+		return exitConfigError
+	}
+	if len(cfg.VirtualServers) == 0 {
+		fmt.Fprintf(s.err, "shardcat director: %s has no virtual_server block: nothing to run\n", path)
+		return exitConfigError
+	}
+	var configs []dataplane.ServiceConfig
+	for _, vs := range cfg.VirtualServers {
+		sc, warnings, err := dataplane.FromKeepalived(vs)
+		for _, w := range warnings {
+			fmt.Fprintf(s.err, "%s: warning: %s\n", path, w)
+		}
+		if err != nil {
+			fmt.Fprintf(s.err, "shardcat director: %v\n", err)
+			return exitConfigError
+		}
+		configs = append(configs, sc)
+	}
+	logf := lockedLogf(s.err)
+	var services []*dataplane.Service
+	defer func() {
+		for _, svc := range services {
+			svc.Close()
+		}
+	}()
+	for _, sc := range configs {
+		svc, err := dataplane.Start(sc, dataplane.Options{Logf: logf})
+		if err != nil {
+			fmt.Fprintf(s.err, "shardcat director: virtual_server %s: %v\n", sc.Addr, err)
+			return exitConfigError
+		}
+		services = append(services, svc)
+		fmt.Fprintln(s.out, svc)
+	}
+	<-ctx.Done()
+	for _, svc := range services {
+		svc.Close()
+		ss := svc.Snapshot()
+		fmt.Fprintf(s.out, "virtual_server %s stopped: %d connection(s), %d bytes in, %d bytes out\n",
+			svc.Config().Addr, ss.Conns, ss.InBytes, ss.OutBytes)
+	}
+	services = nil
+	return exitOK
+}
+
+// lockedLogf writes one line per call to w, serialised across the services'
+// goroutines.
+func lockedLogf(w io.Writer) func(format string, args ...any) {
+	var mu sync.Mutex
+	return func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(w, "shardcat director: "+format+"\n", args...)
+	}
 }
 
 // checkConfig prints the findings to stderr (like keepalived -t), then the

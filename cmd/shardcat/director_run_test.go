@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer is a bytes.Buffer safe for the director's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *lockedBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *lockedBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// greeter answers every connection with its name on 127.0.0.1.
+func greeter(t *testing.T, name string) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				fmt.Fprintf(c, "%s\n", name)
+			}()
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func TestDirectorRunsVirtualServers(t *testing.T) {
+	vport := freePort(t)
+	var rs strings.Builder
+	for _, name := range []string{"a", "b", "c"} {
+		fmt.Fprintf(&rs, `    real_server 127.0.0.1 %d {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 2
+        }
+    }
+`, greeter(t, name))
+	}
+	conf := filepath.Join(t.TempDir(), "keepalived.conf")
+	text := fmt.Sprintf(`virtual_server 127.0.0.1 %d {
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+%s}
+`, vport, rs.String())
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"director", "-f", conf}, stdio{in: strings.NewReader(""), out: &out, err: &errOut})
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(out.String(), "listening on") {
+		select {
+		case code := <-done:
+			t.Fatalf("director exited %d early; stderr:\n%s", code, errOut.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no service line; stdout %q stderr %q", out.String(), errOut.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), fmt.Sprintf("virtual_server 127.0.0.1:%d (TCP, rr, NAT", vport)) {
+		t.Errorf("service line: %q", out.String())
+	}
+	var got []string
+	for range 6 {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", vport), 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(20 * time.Second))
+		line, err := bufio.NewReader(c).ReadString('\n')
+		c.Close()
+		if err != nil {
+			t.Fatalf("reading through the director: %v; stderr:\n%s", err, errOut.String())
+		}
+		got = append(got, strings.TrimSpace(line))
+	}
+	if strings.Join(got, "-") != "a-b-c-a-b-c" {
+		t.Errorf("rr through the director: %v", got)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d after cancel; stderr:\n%s", code, errOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("director did not stop after the context ended")
+	}
+	if !strings.Contains(out.String(), "stopped: 6 connection(s)") {
+		t.Errorf("no final counters: %q", out.String())
+	}
+}
+
+func TestDirectorRefusesUnsupportedServices(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "k.conf")
+	// No protocol: keepalived's default is UDP, which the data plane lacks.
+	text := fmt.Sprintf("virtual_server 127.0.0.1 %d {\n    lb_algo rr\n    real_server 127.0.0.1 1 {\n    }\n}\n", freePort(t))
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runShardcat(t, "director", "-f", conf)
+	if code != 1 || !strings.Contains(errOut, "protocol UDP is not supported yet") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
