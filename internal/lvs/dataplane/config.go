@@ -46,6 +46,8 @@ type RealServerConfig struct {
 	Addr             netip.AddrPort
 	Weight           int // 0 = quiesced (no new connections)
 	InhibitOnFailure bool
+	UThreshold       int           // 0 = no connection limit (ipvsadm -x)
+	LThreshold       int           // 0 = resume at 75% of UThreshold (ipvsadm -y)
 	Checks           []CheckConfig // all must be up; none = always up
 }
 
@@ -86,7 +88,8 @@ func FromKeepalived(vs *keepalivedconf.VirtualServer) (ServiceConfig, []string, 
 		warnings = append(warnings, fmt.Sprintf("%s: virtual_server %s: lvs_method %s is forwarded as NAT by the user-space data plane", vs.Pos, vs.Addr, vs.Method))
 	}
 	for _, rs := range vs.RealServers {
-		r := RealServerConfig{Addr: rs.Addr, Weight: rs.Weight, InhibitOnFailure: rs.InhibitOnFailure || vs.InhibitOnFailure}
+		r := RealServerConfig{Addr: rs.Addr, Weight: rs.Weight, InhibitOnFailure: rs.InhibitOnFailure || vs.InhibitOnFailure,
+			UThreshold: rs.UThreshold, LThreshold: rs.LThreshold}
 		for _, c := range rs.Checkers {
 			if c.Type != "TCP_CHECK" {
 				warnings = append(warnings, fmt.Sprintf("%s: %s is not implemented yet; ignored", c.Pos, c.Type))

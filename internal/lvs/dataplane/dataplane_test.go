@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/shardcat/shardcat/internal/keepalivedconf"
 )
 
 // backend is a TCP server on 127.0.0.1 that greets each connection with its
@@ -96,6 +98,31 @@ func (b *backend) stop() {
 }
 
 func (b *backend) restart() { b.listen(b.addr.String()) }
+
+// stopListening closes the listener only: established connections go on.
+func (b *backend) stopListening() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.ln.Close()
+}
+
+// hold opens a connection through s, reads the greeting and returns the
+// backend name with the open connection.
+func hold(t *testing.T, s *Service) (string, *net.TCPConn, *bufio.Reader) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", s.Addr().String(), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	r := bufio.NewReader(c)
+	line, err := r.ReadString('\n')
+	if err != nil {
+		t.Fatalf("greeting: %v", err)
+	}
+	return strings.TrimSuffix(line, "\n"), c.(*net.TCPConn), r
+}
 
 func startService(t *testing.T, cfg ServiceConfig, opts Options) *Service {
 	t.Helper()
@@ -381,5 +408,142 @@ func TestMaskAddr(t *testing.T) {
 		if got := maskAddr(netip.MustParseAddr(tc.a), m); got.String() != tc.want {
 			t.Errorf("mask(%s, %s) = %s, want %s", tc.a, tc.m, got, tc.want)
 		}
+	}
+}
+
+func fastCheck(be *backend) []CheckConfig {
+	return []CheckConfig{{Addr: be.addr, ConnectTimeout: 2 * time.Second, Retry: 1,
+		DelayBeforeRetry: 20 * time.Millisecond, DelayLoop: 50 * time.Millisecond}}
+}
+
+func TestDownKeepsExistingConnections(t *testing.T) {
+	a, b := newBackend(t, "a"), newBackend(t, "b")
+	s := startService(t, ServiceConfig{Scheduler: "rr", RealServers: []RealServerConfig{
+		{Addr: a.addr, Weight: 1, Checks: fastCheck(a)},
+		{Addr: b.addr, Weight: 1, Checks: fastCheck(b)},
+	}}, Options{})
+	name, c, r := hold(t, s)
+	if name != "a" {
+		t.Fatalf("first connection went to %s", name)
+	}
+	a.stopListening()
+	waitFor(t, "a to go down", func() bool { return !s.Snapshot().RealServers[0].Up })
+	if got := sequence(t, s, 3, ""); got != "b-b-b" {
+		t.Fatalf("with a down: %s", got)
+	}
+	if _, err := c.Write([]byte("still here")); err != nil {
+		t.Fatal(err)
+	}
+	c.CloseWrite()
+	rest, err := io.ReadAll(r)
+	if err != nil || string(rest) != "got:still here\n" {
+		t.Fatalf("existing connection after DOWN: %q %v", rest, err)
+	}
+}
+
+func TestPersistenceLeavesDownServer(t *testing.T) {
+	a, b := newBackend(t, "a"), newBackend(t, "b")
+	s := startService(t, ServiceConfig{Scheduler: "rr", PersistenceTimeout: time.Hour, RealServers: []RealServerConfig{
+		{Addr: a.addr, Weight: 1, Checks: fastCheck(a)},
+		{Addr: b.addr, Weight: 1, Checks: fastCheck(b)},
+	}}, Options{})
+	if got := sequence(t, s, 2, ""); got != "a-a" {
+		t.Fatalf("not pinned: %s", got)
+	}
+	a.stop()
+	waitFor(t, "a to go down", func() bool { return !s.Snapshot().RealServers[0].Up })
+	if got := sequence(t, s, 2, ""); got != "b-b" {
+		t.Fatalf("template kept a down server: %s", got)
+	}
+	a.restart()
+	waitFor(t, "a to come back", func() bool { return s.Snapshot().RealServers[0].Up })
+	if got := sequence(t, s, 2, ""); got != "b-b" {
+		t.Fatalf("new template not kept: %s", got)
+	}
+}
+
+func TestUpperThreshold(t *testing.T) {
+	a, b := newBackend(t, "a"), newBackend(t, "b")
+	s := startService(t, ServiceConfig{Scheduler: "rr", RealServers: []RealServerConfig{
+		{Addr: a.addr, Weight: 1, UThreshold: 1},
+		{Addr: b.addr, Weight: 1},
+	}}, Options{})
+	name, c, _ := hold(t, s)
+	if name != "a" || !s.Snapshot().RealServers[0].Overloaded {
+		t.Fatalf("first connection to %s, snapshot %+v", name, s.Snapshot().RealServers[0])
+	}
+	if got := sequence(t, s, 2, ""); got != "b-b" {
+		t.Fatalf("overloaded a scheduled: %s", got)
+	}
+	c.Close()
+	waitFor(t, "a to leave overload", func() bool { return !s.Snapshot().RealServers[0].Overloaded })
+	waitFor(t, "connections to end", func() bool { return idle(s) })
+	if got := sequence(t, s, 2, ""); got != "a-b" {
+		t.Fatalf("after the held connection ended: %s", got)
+	}
+}
+
+func TestFromKeepalived(t *testing.T) {
+	src := `virtual_server 10.0.0.100 3306 {
+    delay_loop 7
+    lb_algo wrr
+    lb_kind DR
+    protocol TCP
+    persistence_timeout 120
+    persistence_granularity 255.255.255.0
+    real_server 10.0.0.5 3306 {
+        weight 3
+        uthreshold 100
+        TCP_CHECK {
+            connect_timeout 3
+            connect_port 9200
+            retry 2
+        }
+    }
+    real_server 10.0.0.6 3306 {
+        weight 1
+        HTTP_GET {
+            url {
+                path /
+                status_code 200
+            }
+        }
+    }
+}
+`
+	cfg, _, err := keepalivedconf.Parse("k.conf", []byte(src), keepalivedconf.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, warnings, err := FromKeepalived(cfg.VirtualServers[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Addr.String() != "10.0.0.100:3306" || sc.Scheduler != "wrr" || sc.PersistenceTimeout != 2*time.Minute ||
+		sc.PersistenceMask.String() != "255.255.255.0" || len(sc.RealServers) != 2 {
+		t.Fatalf("service %+v", sc)
+	}
+	r0 := sc.RealServers[0]
+	if r0.Weight != 3 || r0.UThreshold != 100 || len(r0.Checks) != 1 {
+		t.Fatalf("real server %+v", r0)
+	}
+	ck := r0.Checks[0]
+	if ck.Addr.String() != "10.0.0.5:9200" || ck.ConnectTimeout != 3*time.Second || ck.Retry != 2 || ck.DelayLoop != 7*time.Second {
+		t.Errorf("check %+v", ck)
+	}
+	if len(sc.RealServers[1].Checks) != 0 {
+		t.Errorf("HTTP_GET became a check: %+v", sc.RealServers[1])
+	}
+	w := strings.Join(warnings, "\n")
+	if !strings.Contains(w, "lvs_method DR is forwarded as NAT") || !strings.Contains(w, "HTTP_GET is not implemented yet") {
+		t.Errorf("warnings:\n%s", w)
+	}
+
+	udp, findings, _ := keepalivedconf.Parse("u.conf", []byte("virtual_server 10.0.0.1 53 {\n protocol UDP\n real_server 10.0.0.2 53 {\n }\n}\n"), keepalivedconf.Options{})
+	if len(udp.VirtualServers) != 1 {
+		t.Fatalf("UDP config not read: %v", findings)
+	}
+	if _, _, err := FromKeepalived(udp.VirtualServers[0]); err == nil || !strings.Contains(err.Error(), "UDP") {
+		t.Errorf("UDP service: %v", err)
 	}
 }

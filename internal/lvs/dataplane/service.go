@@ -46,6 +46,7 @@ type dest struct {
 	up       bool // every checker up
 	active   int32
 	inact    int32
+	overload bool // IP_VS_DEST_F_OVERLOAD, from the thresholds
 	conns    uint64
 	inBytes  atomic.Uint64
 	outBytes atomic.Uint64
@@ -54,6 +55,14 @@ type dest struct {
 // available reports whether the scheduler sees d at all: a down real server
 // is removed, unless inhibit_on_failure keeps it with weight 0.
 func (d *dest) available() bool { return d.up || d.cfg.InhibitOnFailure }
+
+func (d *dest) schedDest() *sched.Dest {
+	return &sched.Dest{
+		Addr: d.cfg.Addr.Addr(), Port: d.cfg.Addr.Port(), Weight: d.weight(),
+		ActiveConns: d.active, InactConns: d.inact, Overloaded: d.overload,
+		UpperThreshold: uint32(d.cfg.UThreshold), LowerThreshold: uint32(d.cfg.LThreshold),
+	}
+}
 
 func (d *dest) weight() int32 {
 	if !d.up {
@@ -254,10 +263,7 @@ func (s *Service) pick(client netip.AddrPort) (*dest, *template) {
 		if !d.available() {
 			continue
 		}
-		snap = append(snap, &sched.Dest{
-			Addr: d.cfg.Addr.Addr(), Port: d.cfg.Addr.Port(), Weight: d.weight(),
-			ActiveConns: d.active, InactConns: d.inact,
-		})
+		snap = append(snap, d.schedDest())
 		idx = append(idx, d)
 	}
 	i, ok := s.sched.Schedule(snap, sched.ConnInfo{Src: client, Dst: s.cfg.Addr, Now: time.Since(s.start)})
@@ -277,6 +283,7 @@ func (s *Service) pick(client netip.AddrPort) (*dest, *template) {
 func (s *Service) bind(d *dest) {
 	d.inact++
 	d.conns++
+	d.overload = d.schedDest().OverloadAfterBind()
 }
 
 // sweep drops expired templates, at most once per timeout.
@@ -308,6 +315,7 @@ func (s *Service) handle(c *net.TCPConn) {
 		} else {
 			d.inact--
 		}
+		d.overload = d.schedDest().OverloadAfterUnbind()
 		if t != nil {
 			t.n--
 			t.expires = s.opts.Now().Add(s.cfg.PersistenceTimeout)
@@ -397,9 +405,10 @@ type Stats struct {
 
 // RealServerSnapshot is one real server's state.
 type RealServerSnapshot struct {
-	Addr   netip.AddrPort
-	Weight int // configured weight
-	Up     bool
+	Addr       netip.AddrPort
+	Weight     int // configured weight
+	Up         bool
+	Overloaded bool // at its upper connection threshold
 	Stats
 }
 
@@ -418,7 +427,7 @@ func (s *Service) Snapshot() ServiceSnapshot {
 	defer s.mu.Unlock()
 	ss := ServiceSnapshot{Addr: s.addr, Scheduler: s.cfg.Scheduler, Persistent: s.cfg.PersistenceTimeout}
 	for _, d := range s.dests {
-		rs := RealServerSnapshot{Addr: d.cfg.Addr, Weight: d.cfg.Weight, Up: d.up, Stats: Stats{
+		rs := RealServerSnapshot{Addr: d.cfg.Addr, Weight: d.cfg.Weight, Up: d.up, Overloaded: d.overload, Stats: Stats{
 			Conns: d.conns, ActiveConn: int(d.active), InActConn: int(d.inact),
 			InBytes: d.inBytes.Load(), OutBytes: d.outBytes.Load(),
 		}}
