@@ -547,3 +547,36 @@ func TestFromKeepalived(t *testing.T) {
 		t.Errorf("UDP service: %v", err)
 	}
 }
+
+func TestLargeTransferCounters(t *testing.T) {
+	a := newBackend(t, "a")
+	s := startService(t, ServiceConfig{Scheduler: "rr", RealServers: rsOf(nil, a)}, Options{})
+	c, err := net.DialTimeout("tcp", s.Addr().String(), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(60 * time.Second))
+	payload := strings.Repeat("0123456789abcdef", 3*chunk/16+1001) // several splice chunks
+	var all []byte
+	var rerr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		all, rerr = io.ReadAll(c)
+	}()
+	if _, err := io.WriteString(c, payload); err != nil {
+		t.Fatal(err)
+	}
+	c.(*net.TCPConn).CloseWrite()
+	<-done
+	want := "a\ngot:" + payload + "\n"
+	if rerr != nil || string(all) != want {
+		t.Fatalf("got %d bytes (%v), want %d", len(all), rerr, len(want))
+	}
+	waitFor(t, "the connection to end", func() bool { return idle(s) })
+	ss := s.Snapshot()
+	if ss.InBytes != uint64(len(payload)) || ss.OutBytes != uint64(len(want)) {
+		t.Errorf("InBytes %d OutBytes %d, want %d %d", ss.InBytes, ss.OutBytes, len(payload), len(want))
+	}
+}
