@@ -580,3 +580,18 @@ func TestLargeTransferCounters(t *testing.T) {
 		t.Errorf("InBytes %d OutBytes %d, want %d %d", ss.InBytes, ss.OutBytes, len(payload), len(want))
 	}
 }
+
+func TestAlphaStartsDown(t *testing.T) {
+	a, b := newBackend(t, "a"), newBackend(t, "b")
+	ck := fastCheck(a)
+	ck[0].Alpha = true
+	ck[0].DelayLoop = time.Hour // the first probe comes at once (no warmup), the next never
+	s := startService(t, ServiceConfig{Scheduler: "rr", RealServers: []RealServerConfig{
+		{Addr: a.addr, Weight: 1, Checks: ck},
+		{Addr: b.addr, Weight: 1},
+	}}, Options{})
+	waitFor(t, "a to come up after its first check", func() bool { return s.Snapshot().RealServers[0].Up })
+	if got := sequence(t, s, 2, ""); got != "a-b" {
+		t.Fatalf("after alpha check: %s", got)
+	}
+}
