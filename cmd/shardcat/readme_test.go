@@ -64,3 +64,27 @@ func TestReadmeExplainExample(t *testing.T) {
 		t.Fatalf("README shows:\n%s\nexplain prints:\n%s", m[2], out.String())
 	}
 }
+
+// The README's keepalived.conf example parses with no finding.
+func TestReadmeKeepalivedExample(t *testing.T) {
+	text, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)```keepalived\n(.*?)```").FindSubmatch(text)
+	if m == nil {
+		t.Fatal("README has no keepalived example")
+	}
+	file := filepath.Join(t.TempDir(), "keepalived.conf")
+	if err := os.WriteFile(file, m[1], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"director", "-f", file, "--check"}, stdio{nil, &out, &errOut}); code != 0 {
+		t.Fatalf("director --check exit %d:\n%s", code, errOut.String())
+	}
+	if strings.Contains(errOut.String(), ": warning:") || strings.Contains(errOut.String(), ": error:") ||
+		!strings.Contains(errOut.String(), "0 error(s), 0 warning(s)") {
+		t.Fatalf("findings on the README example:\n%s", errOut.String())
+	}
+}
