@@ -1,0 +1,224 @@
+package ipvsadm
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/shardcat/shardcat/internal/lvs/dataplane"
+	"github.com/shardcat/shardcat/internal/lvs/estimator"
+)
+
+// The control protocol: the client connects to the unix socket, writes one
+// JSON Request line, and reads one JSON Response; then both sides close.
+
+// Request is what a client asks. Op "list" returns the whole table.
+type Request struct {
+	Op string `json:"op"`
+}
+
+// Response carries the table, or an error.
+type Response struct {
+	Error string `json:"error,omitempty"`
+	Table *Table `json:"table,omitempty"`
+}
+
+// ioTimeout bounds one exchange on the control socket.
+const ioTimeout = 5 * time.Second
+
+// Source is one running service; *dataplane.Service is one.
+type Source interface {
+	Config() dataplane.ServiceConfig
+	Snapshot() dataplane.ServiceSnapshot
+}
+
+// Server serves the table of its sources and keeps their rate estimators.
+type Server struct {
+	now     func() time.Time
+	sources []Source
+
+	mu    sync.Mutex
+	est   []estimator.Estimator
+	dests []map[netip.AddrPort]*estimator.Estimator
+}
+
+// NewServer starts the estimators of the sources at now() (nil = time.Now).
+func NewServer(sources []Source, now func() time.Time) *Server {
+	if now == nil {
+		now = time.Now
+	}
+	s := &Server{now: now, sources: sources, est: make([]estimator.Estimator, len(sources)),
+		dests: make([]map[netip.AddrPort]*estimator.Estimator, len(sources))}
+	for i := range sources {
+		s.dests[i] = make(map[netip.AddrPort]*estimator.Estimator)
+	}
+	s.Tick()
+	return s
+}
+
+func counters(st dataplane.Stats) estimator.Counters {
+	return estimator.Counters{Conns: st.Conns, InBytes: st.InBytes, OutBytes: st.OutBytes}
+}
+
+// Tick feeds every estimator the current counters at now(); the estimators
+// only move once per 2 s period.
+func (s *Server) Tick() {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, src := range s.sources {
+		snap := src.Snapshot()
+		s.est[i].Update(now, counters(snap.Stats))
+		for _, rs := range snap.RealServers {
+			e := s.dests[i][rs.Addr]
+			if e == nil {
+				e = new(estimator.Estimator)
+				s.dests[i][rs.Addr] = e
+			}
+			e.Update(now, counters(rs.Stats))
+		}
+	}
+}
+
+// Table is the current state: live counters, rates as of the last tick.
+func (s *Server) Table() Table {
+	t := Table{Version: Version, Size: TableSize, Services: []Service{}}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, src := range s.sources {
+		svc := FromDataplane(src.Config(), src.Snapshot())
+		svc.Rates = s.est[i].Rates()
+		for j := range svc.Dests {
+			if e := s.dests[i][svc.Dests[j].Addr]; e != nil {
+				svc.Dests[j].Rates = e.Rates()
+			}
+		}
+		t.Services = append(t.Services, svc)
+	}
+	t.Sort()
+	return t
+}
+
+// RunEstimator calls Tick every 2 s until ctx ends.
+func (s *Server) RunEstimator(ctx context.Context) {
+	tk := time.NewTicker(estimator.Tick)
+	defer tk.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tk.C:
+			s.Tick()
+		}
+	}
+}
+
+// Serve answers requests on l until ctx ends or l fails; it closes l.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	stop := context.AfterFunc(ctx, func() { l.Close() })
+	defer stop()
+	defer l.Close()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.handle(c)
+		}()
+	}
+}
+
+func (s *Server) handle(c net.Conn) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(ioTimeout))
+	var req Request
+	var resp Response
+	line, err := bufio.NewReader(c).ReadBytes('\n')
+	if err != nil && len(line) == 0 {
+		return
+	}
+	if err := json.Unmarshal(line, &req); err != nil {
+		resp.Error = "bad request: " + err.Error()
+	} else if req.Op != "list" {
+		resp.Error = fmt.Sprintf("unknown op %q", req.Op)
+	} else {
+		t := s.Table()
+		resp.Table = &t
+	}
+	json.NewEncoder(c).Encode(resp)
+}
+
+// Listen creates the control socket at path, with its directory. A stale
+// socket file is replaced; one a live director answers on is not.
+func Listen(path string) (*net.UnixListener, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode()&os.ModeSocket == 0 {
+			return nil, fmt.Errorf("%s exists and is not a socket", path)
+		}
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("%s: another director is serving on it", path)
+		}
+		if err := os.Remove(path); err != nil {
+			return nil, err
+		}
+	}
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		return nil, err
+	}
+	l.SetUnlinkOnClose(true)
+	if err := os.Chmod(path, 0o600); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// Fetch asks the director on the socket at path for its table.
+func Fetch(ctx context.Context, path string) (Table, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "unix", path)
+	if err != nil {
+		return Table{}, err
+	}
+	defer c.Close()
+	deadline := time.Now().Add(ioTimeout)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	c.SetDeadline(deadline)
+	if err := json.NewEncoder(c).Encode(Request{Op: "list"}); err != nil {
+		return Table{}, err
+	}
+	var resp Response
+	if err := json.NewDecoder(c).Decode(&resp); err != nil {
+		return Table{}, fmt.Errorf("reading the director's answer: %w", err)
+	}
+	if resp.Error != "" {
+		return Table{}, errors.New(resp.Error)
+	}
+	if resp.Table == nil {
+		return Table{}, errors.New("empty answer from the director")
+	}
+	return *resp.Table, nil
+}
