@@ -33,8 +33,9 @@ func runDirector(ctx context.Context, args []string, s stdio) int {
 	file := fs.String("f", "/etc/keepalived/keepalived.conf", "keepalived configuration `file`")
 	check := fs.Bool("check", false, "check the configuration, print it as read with defaults filled in, and exit")
 	configID := fs.String("i", "", "config `id` for @ID conditional lines (default: the short host name)")
+	socket := fs.String("socket", defaultControlSocket, "control socket `path` for shardcat ipvsadm (\"\" = none)")
 	fs.Usage = func() {
-		fmt.Fprintln(s.err, "usage: shardcat director [-f FILE] [-i ID] [--check]")
+		fmt.Fprintln(s.err, "usage: shardcat director [-f FILE] [-i ID] [--check] [--socket PATH]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -50,7 +51,7 @@ func runDirector(ctx context.Context, args []string, s stdio) int {
 	}
 	opts := keepalivedconf.Options{ConfigID: *configID}
 	if !*check {
-		return runConfig(ctx, *file, opts, s)
+		return runConfig(ctx, *file, opts, s, *socket)
 	}
 	return checkConfig(*file, opts, s)
 }
@@ -58,7 +59,7 @@ func runDirector(ctx context.Context, args []string, s stdio) int {
 // runConfig runs the virtual_server blocks of a keepalived.conf with the
 // user-space data plane until ctx ends (SIGINT/SIGTERM). VRRP is not
 // implemented yet: a file with vrrp_instance blocks is refused with exit 2.
-func runConfig(ctx context.Context, path string, opts keepalivedconf.Options, s stdio) int {
+func runConfig(ctx context.Context, path string, opts keepalivedconf.Options, s stdio, socket string) int {
 	cfg, findings, err := keepalivedconf.Load(path, opts)
 	if cfg == nil {
 		fmt.Fprintf(s.err, "shardcat director: %v\n", err)
@@ -108,7 +109,9 @@ func runConfig(ctx context.Context, path string, opts keepalivedconf.Options, s 
 		services = append(services, svc)
 		fmt.Fprintln(s.out, svc)
 	}
+	stopControl := startControl(socket, services, s)
 	<-ctx.Done()
+	stopControl()
 	for _, svc := range services {
 		svc.Close()
 		ss := svc.Snapshot()

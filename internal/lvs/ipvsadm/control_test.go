@@ -50,7 +50,7 @@ func newFake() *fakeSource {
 		cfg: dataplane.ServiceConfig{Addr: ap("10.0.0.1:80"), Scheduler: "sh", Method: "DR",
 			Flags:              sched.Flags{Port: true},
 			PersistenceTimeout: 50 * time.Second, PersistenceMask: netip.MustParseAddr("255.255.255.255"),
-			RealServers:        rs},
+			RealServers: rs},
 		snap: dataplane.ServiceSnapshot{Addr: ap("10.0.0.1:80"), Scheduler: "sh", Persistent: 50 * time.Second,
 			RealServers: []dataplane.RealServerSnapshot{
 				{Addr: rs[0].Addr, Weight: 2, Up: true},

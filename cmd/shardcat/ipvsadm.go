@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shardcat/shardcat/internal/lvs/dataplane"
+	"github.com/shardcat/shardcat/internal/lvs/ipvsadm"
+)
+
+// defaultControlSocket is where `shardcat director` serves its table and
+// `shardcat ipvsadm` reads it.
+const defaultControlSocket = "/run/shardcat/director.sock"
+
+func init() {
+	register(&command{
+		name:    "ipvsadm",
+		summary: "list a running director's virtual services as ipvsadm -L -n does (--stats, --rate, ...)",
+		run:     runIpvsadm,
+	})
+}
+
+const ipvsadmUsage = `usage: shardcat ipvsadm -L|-l [-n] [--stats|--rate|--thresholds|--persistent-conn] [--exact] [--socket PATH]
+  -L, -l, --list      list the virtual server table (the only command so far)
+  -n, --numeric       numeric addresses (always: names are never resolved)
+  --stats             cumulative counters: Conns InPkts OutPkts InBytes OutBytes
+  --rate              rate estimates: CPS InPPS OutPPS InBPS OutBPS (bytes/s)
+  --thresholds        upper/lower connection thresholds
+  --persistent-conn   persistent connection counts
+  --exact             exact numbers, no K/M/G/T abbreviation
+  --socket PATH       director control socket (default ` + defaultControlSocket + `)
+Packet counters and PersistConn are 0: the user-space data plane does not count them.
+`
+
+type ipvsadmArgs struct {
+	list   bool
+	opts   ipvsadm.FormatOptions
+	socket string
+}
+
+// parseIpvsadmArgs accepts ipvsadm's spellings: bundled short options
+// (-Ln), long options with one or two dashes, --socket PATH or --socket=PATH.
+func parseIpvsadmArgs(args []string) (ipvsadmArgs, error) {
+	a := ipvsadmArgs{socket: defaultControlSocket}
+	modes := 0
+	setMode := func(m ipvsadm.Mode) {
+		a.opts.Mode = m
+		modes++
+	}
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if !strings.HasPrefix(arg, "-") || arg == "-" {
+			return a, fmt.Errorf("unexpected argument %q", arg)
+		}
+		long := strings.TrimLeft(arg, "-")
+		name, value, hasValue := strings.Cut(long, "=")
+		switch name {
+		case "list":
+			a.list = true
+			continue
+		case "numeric":
+			continue
+		case "stats":
+			setMode(ipvsadm.ModeStats)
+			continue
+		case "rate":
+			setMode(ipvsadm.ModeRate)
+			continue
+		case "thresholds":
+			setMode(ipvsadm.ModeThresholds)
+			continue
+		case "persistent-conn":
+			setMode(ipvsadm.ModePersistentConn)
+			continue
+		case "exact":
+			a.opts.Exact = true
+			continue
+		case "socket":
+			if !hasValue {
+				if i+1 >= len(args) {
+					return a, fmt.Errorf("--socket needs a path")
+				}
+				i++
+				value = args[i]
+			}
+			a.socket = value
+			continue
+		}
+		if strings.HasPrefix(arg, "--") || hasValue {
+			return a, fmt.Errorf("unknown option %q", arg)
+		}
+		for _, c := range arg[1:] {
+			switch c {
+			case 'L', 'l':
+				a.list = true
+			case 'n':
+			default:
+				return a, fmt.Errorf("unknown or unsupported option -%c in %q", c, arg)
+			}
+		}
+	}
+	if !a.list {
+		return a, fmt.Errorf("only listing (-L) is supported")
+	}
+	if modes > 1 {
+		return a, fmt.Errorf("--stats, --rate, --thresholds and --persistent-conn are exclusive")
+	}
+	return a, nil
+}
+
+func runIpvsadm(ctx context.Context, args []string, s stdio) int {
+	for _, arg := range args {
+		if arg == "-h" || arg == "--help" || arg == "-help" {
+			fmt.Fprint(s.out, ipvsadmUsage)
+			return exitOK
+		}
+	}
+	a, err := parseIpvsadmArgs(args)
+	if err != nil {
+		fmt.Fprintf(s.err, "shardcat ipvsadm: %v\n%s", err, ipvsadmUsage)
+		return exitUsage
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	t, err := ipvsadm.Fetch(ctx, a.socket)
+	if err != nil {
+		fmt.Fprintf(s.err, "shardcat ipvsadm: no director answering on %s: %v\n", a.socket, err)
+		return 1
+	}
+	if err := ipvsadm.Format(s.out, t, a.opts); err != nil {
+		fmt.Fprintf(s.err, "shardcat ipvsadm: %v\n", err)
+		return 1
+	}
+	return exitOK
+}
+
+// startControl serves the services' table (with rate estimators) on the
+// control socket at path until the returned function is called, which also
+// removes the socket. An empty path disables it; a socket that cannot be
+// created is a warning, not a reason to stop load balancing.
+func startControl(path string, services []*dataplane.Service, s stdio) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	l, err := ipvsadm.Listen(path)
+	if err != nil {
+		fmt.Fprintf(s.err, "shardcat director: warning: control socket: %v (shardcat ipvsadm will not reach this director)\n", err)
+		return func() {}
+	}
+	sources := make([]ipvsadm.Source, len(services))
+	for i, svc := range services {
+		sources[i] = svc
+	}
+	srv := ipvsadm.NewServer(sources, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		srv.RunEstimator(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ctx, l); err != nil {
+			fmt.Fprintf(s.err, "shardcat director: control socket: %v\n", err)
+		}
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shardcat/shardcat/internal/lvs/ipvsadm"
+)
+
+func TestParseIpvsadmArgs(t *testing.T) {
+	tests := []struct {
+		args []string
+		mode ipvsadm.Mode
+		ex   bool
+		sock string
+		err  bool
+	}{
+		{args: []string{"-Ln"}, sock: defaultControlSocket},
+		{args: []string{"-l", "-n", "--stats"}, mode: ipvsadm.ModeStats, sock: defaultControlSocket},
+		{args: []string{"-l", "-stats"}, mode: ipvsadm.ModeStats, sock: defaultControlSocket},
+		{args: []string{"--list", "--rate", "--exact", "--socket", "/tmp/x.sock"}, mode: ipvsadm.ModeRate, ex: true, sock: "/tmp/x.sock"},
+		{args: []string{"-L", "--thresholds", "--socket=/s"}, mode: ipvsadm.ModeThresholds, sock: "/s"},
+		{args: []string{"-nL", "--persistent-conn"}, mode: ipvsadm.ModePersistentConn, sock: defaultControlSocket},
+		{args: []string{"-n"}, err: true},
+		{args: []string{"-A"}, err: true},
+		{args: []string{"-L", "--stats", "--rate"}, err: true},
+		{args: []string{"-L", "--socket"}, err: true},
+		{args: []string{"-L", "x"}, err: true},
+	}
+	for _, tc := range tests {
+		a, err := parseIpvsadmArgs(tc.args)
+		if (err != nil) != tc.err {
+			t.Errorf("%q: err %v", tc.args, err)
+			continue
+		}
+		if err == nil && (a.opts.Mode != tc.mode || a.opts.Exact != tc.ex || a.socket != tc.sock) {
+			t.Errorf("%q: got %+v", tc.args, a)
+		}
+	}
+}
+
+func TestIpvsadmWithoutDirector(t *testing.T) {
+	code, _, errOut := runShardcat(t, "ipvsadm", "-Ln", "--socket", filepath.Join(t.TempDir(), "none.sock"))
+	if code != 1 || !strings.Contains(errOut, "no director answering") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestIpvsadmListsRunningDirector(t *testing.T) {
+	vport, rport := freePort(t), greeter(t, "a")
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "keepalived.conf")
+	text := fmt.Sprintf(`virtual_server 127.0.0.1 %d {
+    lb_algo rr
+    lb_kind NAT
+    persistence_timeout 50
+    protocol TCP
+    real_server 127.0.0.1 %d {
+        weight 3
+    }
+}
+`, vport, rport)
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "run", "director.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"director", "-f", conf, "--socket", sock}, stdio{in: strings.NewReader(""), out: &out, err: &errOut})
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := ipvsadm.Fetch(context.Background(), sock); err == nil {
+			break
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("director exited %d early; stderr:\n%s", code, errOut.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("control socket never answered; stdout %q stderr %q", out.String(), errOut.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", vport), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	c.Close()
+	if err != nil || line != "a\n" {
+		t.Fatalf("through the director: %q %v; stderr:\n%s", line, err, errOut.String())
+	}
+
+	code, got, stderr := runShardcat(t, "ipvsadm", "-Ln", "--socket", sock)
+	if code != 0 {
+		t.Fatalf("ipvsadm -Ln exit %d: %s", code, stderr)
+	}
+	wantService := fmt.Sprintf("\nTCP  127.0.0.1:%d rr persistent 50\n", vport)
+	wantDest := fmt.Sprintf("\n  -> %-28s Masq    3      ", fmt.Sprintf("127.0.0.1:%d", rport))
+	if !strings.HasPrefix(got, "IP Virtual Server version 1.2.1 (size=4096)\n") ||
+		!strings.Contains(got, wantService) || !strings.Contains(got, wantDest) {
+		t.Errorf("ipvsadm -Ln:\n%s", got)
+	}
+
+	code, got, stderr = runShardcat(t, "ipvsadm", "-L", "-n", "--stats", "--socket", sock)
+	stats := regexp.MustCompile(fmt.Sprintf(`(?m)^  -> 127\.0\.0\.1:%d +1 +0 +0 +0 +\d+$`, rport))
+	if code != 0 || !stats.MatchString(got) {
+		t.Errorf("ipvsadm --stats exit %d:\n%s%s", code, got, stderr)
+	}
+
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("director exit %d; stderr:\n%s", code, errOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("director did not stop")
+	}
+	if _, err := os.Lstat(sock); !os.IsNotExist(err) {
+		t.Errorf("control socket left behind: %v", err)
+	}
+}
