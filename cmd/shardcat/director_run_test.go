@@ -93,7 +93,7 @@ func TestDirectorRunsVirtualServers(t *testing.T) {
 	var out, errOut lockedBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"director", "-f", conf}, stdio{in: strings.NewReader(""), out: &out, err: &errOut})
+		done <- run(ctx, []string{"director", "-f", conf, "--socket", filepath.Join(t.TempDir(), "director.sock")}, stdio{in: strings.NewReader(""), out: &out, err: &errOut})
 	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(out.String(), "listening on") {
@@ -148,7 +148,7 @@ func TestDirectorRefusesUnsupportedServices(t *testing.T) {
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, _, errOut := runShardcat(t, "director", "-f", conf)
+	code, _, errOut := runShardcat(t, "director", "-f", conf, "--socket", "")
 	if code != 1 || !strings.Contains(errOut, "protocol UDP is not supported yet") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
