@@ -10,10 +10,12 @@ import (
 // checkState is keepalived's TCP_CHECK verdict logic (check_tcp.c
 // tcp_epilog): DOWN after 1+retry consecutive failures spaced
 // delay_before_retry apart, UP after a single success. It is pure so the
-// semantics are testable without a clock.
+// semantics are testable without a clock. Rise > 1 (a shardcat extension)
+// asks for that many consecutive successes, delay_loop apart, to come UP.
 type checkState struct {
 	up    bool
 	fails int // consecutive failures in the current round
+	rises int // consecutive successes while DOWN
 }
 
 // record takes one probe result and returns whether the verdict changed and
@@ -21,10 +23,18 @@ type checkState struct {
 func (s *checkState) record(ok bool, c CheckConfig) (changed bool, next time.Duration) {
 	if ok {
 		s.fails = 0
+		if !s.up && c.Rise > 1 {
+			s.rises++
+			if s.rises < c.Rise {
+				return false, c.DelayLoop
+			}
+		}
+		s.rises = 0
 		changed = !s.up
 		s.up = true
 		return changed, c.DelayLoop
 	}
+	s.rises = 0
 	s.fails++
 	if s.fails < 1+c.Retry {
 		return false, c.DelayBeforeRetry
@@ -35,9 +45,11 @@ func (s *checkState) record(ok bool, c CheckConfig) (changed bool, next time.Dur
 	return changed, c.DelayLoop
 }
 
-// runCheck probes cfg until ctx ends, reporting each verdict change.
-func runCheck(ctx context.Context, cfg CheckConfig, initialUp bool, report func(up bool)) {
+// runCheck probes cfg until ctx ends, reporting each verdict change, and
+// each weight change asked by a MISC_CHECK misc_dynamic (-1 = configured).
+func runCheck(ctx context.Context, cfg CheckConfig, initialUp bool, report func(up bool), setWeight func(w int)) {
 	st := checkState{up: initialUp}
+	weight := -1
 	delay := time.Duration(0)
 	if cfg.Warmup > 0 {
 		delay = rand.N(cfg.Warmup + 1)
@@ -53,11 +65,15 @@ func runCheck(ctx context.Context, cfg CheckConfig, initialUp bool, report func(
 			return
 		case <-timer.C:
 		}
-		ok := probeTCP(ctx, cfg)
+		res := probe(ctx, cfg)
 		if ctx.Err() != nil {
 			return
 		}
-		changed, next := st.record(ok, cfg)
+		if res.ok && res.weight != weight && setWeight != nil {
+			weight = res.weight
+			setWeight(weight)
+		}
+		changed, next := st.record(res.ok, cfg)
 		if changed {
 			report(st.up)
 		}

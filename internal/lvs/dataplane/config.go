@@ -2,8 +2,9 @@
 // virtual_server blocks: a TCP listener per virtual server that schedules
 // each new connection onto a live real server with the IPVS scheduler
 // (internal/lvs/sched), relays bytes both ways with half-close, keeps the
-// ipvsadm counters, honours persistence templates, and runs TCP_CHECK health
-// checkers that take real servers out of (and back into) scheduling.
+// ipvsadm counters, honours persistence templates, and runs health checkers
+// (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK and shardcat's MYSQL_CHECK) that
+// take real servers out of (and back into) scheduling.
 //
 // Every lb_kind (NAT, DR, TUN) is forwarded as NAT: the director terminates
 // the client's TCP connection and opens one to the real server.
@@ -51,7 +52,8 @@ type RealServerConfig struct {
 	Checks           []CheckConfig // all must be up; none = always up
 }
 
-// CheckConfig is one TCP_CHECK.
+// CheckConfig is one health checker: a TCP_CHECK unless HTTP, Misc or
+// MySQL is set.
 type CheckConfig struct {
 	Addr             netip.AddrPort // connect_ip:connect_port
 	ConnectTimeout   time.Duration
@@ -60,12 +62,18 @@ type CheckConfig struct {
 	DelayLoop        time.Duration
 	Warmup           time.Duration // first check after a random delay up to this
 	Alpha            bool          // start DOWN
+	Rise             int           // consecutive successes to come UP; <= 1 = one
+
+	HTTP  *HTTPCheckConfig  // HTTP_GET, SSL_GET
+	Misc  *MiscCheckConfig  // MISC_CHECK
+	MySQL *MySQLCheckConfig // MYSQL_CHECK
 }
 
 // FromKeepalived converts a parsed virtual_server block. It fails for what
 // the data plane cannot run yet (fwmark and group services, UDP and SCTP).
-// Checkers other than TCP_CHECK are returned as warnings and ignored (the
-// real server then stays up as far as they are concerned).
+// TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK and MYSQL_CHECK are run; other
+// checkers are returned as warnings and ignored (the real server then stays
+// up as far as they are concerned).
 func FromKeepalived(vs *keepalivedconf.VirtualServer) (ServiceConfig, []string, error) {
 	var warnings []string
 	if vs.FWMark != 0 || vs.Group != "" || !vs.Addr.IsValid() {
@@ -91,7 +99,27 @@ func FromKeepalived(vs *keepalivedconf.VirtualServer) (ServiceConfig, []string, 
 		r := RealServerConfig{Addr: rs.Addr, Weight: rs.Weight, InhibitOnFailure: rs.InhibitOnFailure || vs.InhibitOnFailure,
 			UThreshold: rs.UThreshold, LThreshold: rs.LThreshold}
 		for _, c := range rs.Checkers {
-			if c.Type != "TCP_CHECK" {
+			cc := CheckConfig{}
+			switch {
+			case c.Type == "TCP_CHECK":
+			case (c.Type == "HTTP_GET" || c.Type == "SSL_GET") && c.HTTP != nil:
+				h := &HTTPCheckConfig{TLS: c.Type == "SSL_GET", VirtualHost: c.HTTP.VirtualHost}
+				for _, u := range c.HTTP.URLs {
+					hu := HTTPURL{Path: u.Path, Digest: u.Digest, VirtualHost: u.VirtualHost}
+					for _, r := range u.StatusCodes {
+						hu.StatusCodes = append(hu.StatusCodes, [2]int{r.From, r.To})
+					}
+					h.URLs = append(h.URLs, hu)
+				}
+				cc.HTTP = h
+			case c.Type == "MISC_CHECK" && c.Misc != nil:
+				cc.Misc = &MiscCheckConfig{Path: c.Misc.Path, Timeout: c.Misc.Timeout, Dynamic: c.Misc.Dynamic}
+				if c.Misc.User != "" || c.Misc.Group != "" {
+					warnings = append(warnings, fmt.Sprintf("%s: MISC_CHECK user/group is not supported; the script runs as shardcat's user", c.Pos))
+				}
+			case c.Type == "MYSQL_CHECK" && c.MySQL != nil:
+				cc.MySQL = &MySQLCheckConfig{User: c.MySQL.User, Password: c.MySQL.Password, Database: c.MySQL.Database, Query: c.MySQL.Query}
+			default:
 				warnings = append(warnings, fmt.Sprintf("%s: %s is not implemented yet; ignored", c.Pos, c.Type))
 				continue
 			}
@@ -106,15 +134,15 @@ func FromKeepalived(vs *keepalivedconf.VirtualServer) (ServiceConfig, []string, 
 			if warmup < 0 {
 				warmup = c.DelayLoop
 			}
-			r.Checks = append(r.Checks, CheckConfig{
-				Addr:             netip.AddrPortFrom(ip, port),
-				ConnectTimeout:   c.ConnectTimeout,
-				Retry:            c.Retry,
-				DelayBeforeRetry: c.DelayBeforeRetry,
-				DelayLoop:        c.DelayLoop,
-				Warmup:           warmup,
-				Alpha:            c.Alpha,
-			})
+			cc.Addr = netip.AddrPortFrom(ip, port)
+			cc.ConnectTimeout = c.ConnectTimeout
+			cc.Retry = c.Retry
+			cc.DelayBeforeRetry = c.DelayBeforeRetry
+			cc.DelayLoop = c.DelayLoop
+			cc.Warmup = warmup
+			cc.Alpha = c.Alpha
+			cc.Rise = c.Rise
+			r.Checks = append(r.Checks, cc)
 		}
 		cfg.RealServers = append(cfg.RealServers, r)
 	}

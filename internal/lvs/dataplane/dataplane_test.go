@@ -531,11 +531,11 @@ func TestFromKeepalived(t *testing.T) {
 	if ck.Addr.String() != "10.0.0.5:9200" || ck.ConnectTimeout != 3*time.Second || ck.Retry != 2 || ck.DelayLoop != 7*time.Second {
 		t.Errorf("check %+v", ck)
 	}
-	if len(sc.RealServers[1].Checks) != 0 {
-		t.Errorf("HTTP_GET became a check: %+v", sc.RealServers[1])
+	if c := sc.RealServers[1].Checks; len(c) != 1 || c[0].HTTP == nil {
+		t.Errorf("HTTP_GET not mapped: %+v", sc.RealServers[1])
 	}
 	w := strings.Join(warnings, "\n")
-	if !strings.Contains(w, "lvs_method DR is forwarded as NAT") || !strings.Contains(w, "HTTP_GET is not implemented yet") {
+	if !strings.Contains(w, "lvs_method DR is forwarded as NAT") || strings.Contains(w, "HTTP_GET is not implemented yet") {
 		t.Errorf("warnings:\n%s", w)
 	}
 

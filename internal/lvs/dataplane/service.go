@@ -41,7 +41,8 @@ type Service struct {
 }
 
 type dest struct {
-	cfg      RealServerConfig
+	cfg      RealServerConfig // cfg.Weight follows MISC_CHECK misc_dynamic
+	weight0  int              // the configured weight
 	checksUp []bool
 	up       bool // every checker up
 	active   int32
@@ -116,7 +117,7 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 	s.addr = s.ln.Addr().(*net.TCPAddr).AddrPort()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for _, rc := range cfg.RealServers {
-		d := &dest{cfg: rc, checksUp: make([]bool, len(rc.Checks)), up: true}
+		d := &dest{cfg: rc, weight0: rc.Weight, checksUp: make([]bool, len(rc.Checks)), up: true}
 		for i, c := range rc.Checks {
 			d.checksUp[i] = !c.Alpha
 			if c.Alpha {
@@ -130,7 +131,7 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 			s.wg.Add(1)
 			go func() {
 				defer s.wg.Done()
-				runCheck(s.ctx, c, !c.Alpha, func(up bool) { s.setCheck(d, i, up) })
+				runCheck(s.ctx, c, !c.Alpha, func(up bool) { s.setCheck(d, i, up) }, func(w int) { s.setWeight(d, w) })
 			}()
 		}
 	}
@@ -160,7 +161,22 @@ func (s *Service) setCheck(d *dest, i int, up bool) {
 		if now {
 			state = "UP"
 		}
-		s.opts.Logf("virtual_server %s: real server %s is %s (TCP_CHECK %s)", s.cfg.Addr, d.cfg.Addr, state, d.cfg.Checks[i].Addr)
+		s.opts.Logf("virtual_server %s: real server %s is %s (%s %s)", s.cfg.Addr, d.cfg.Addr, state, d.cfg.Checks[i].kind(), d.cfg.Checks[i].Addr)
+	}
+}
+
+// setWeight applies a MISC_CHECK misc_dynamic weight; w < 0 restores the
+// configured weight.
+func (s *Service) setWeight(d *dest, w int) {
+	s.mu.Lock()
+	if w < 0 {
+		w = d.weight0
+	}
+	was := d.cfg.Weight
+	d.cfg.Weight = w
+	s.mu.Unlock()
+	if was != w {
+		s.opts.Logf("virtual_server %s: real server %s weight %d -> %d (MISC_CHECK misc_dynamic)", s.cfg.Addr, d.cfg.Addr, was, w)
 	}
 }
 
