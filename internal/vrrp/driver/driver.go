@@ -1,0 +1,497 @@
+//go:build linux
+
+// Package driver runs one vrrp.Machine for a keepalived vrrp_instance: the
+// I/O around the pure machine. It owns a raw IPv4 socket for IP protocol 112
+// bound to the instance's interface (multicast 224.0.0.18 joined on that
+// interface, or unicast peers), feeds received adverts with their real TTL to
+// the machine, keeps the machine's timer on the monotonic clock, and performs
+// the actions: adverts, VIPs (with `ip addr add/del` in the current network
+// namespace), gratuitous ARPs (AF_PACKET) and, on shutdown, the priority 0
+// advert and VIP removal.
+//
+// Only IPv4 instances are supported.
+package driver
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/shardcat/shardcat/internal/keepalivedconf"
+	"github.com/shardcat/shardcat/internal/vrrp"
+)
+
+// Options tune a Driver.
+type Options struct {
+	// Logf receives one line per event (state changes, VIP changes, errors).
+	// nil discards.
+	Logf func(format string, args ...any)
+}
+
+// Driver runs one VRRP instance. Create it with New, run it with Run.
+type Driver struct {
+	inst   *keepalivedconf.VRRPInstance
+	cfg    vrrp.Config
+	ifi    *net.Interface
+	peers  []netip.Addr
+	logf   func(format string, args ...any)
+	fd     int
+	closed sync.Once
+
+	mu    sync.Mutex
+	m     *vrrp.Machine
+	drops [vrrp.NumDropReasons]uint64
+}
+
+// MachineConfig converts a keepalived vrrp_instance to the machine's
+// configuration. own is the instance's primary address (unicast_src_ip, or
+// the interface's first IPv4 address).
+func MachineConfig(inst *keepalivedconf.VRRPInstance, own netip.Addr) (vrrp.Config, error) {
+	if inst.VirtualRouterID < 1 || inst.VirtualRouterID > 255 {
+		return vrrp.Config{}, fmt.Errorf("vrrp_instance %s: virtual_router_id %d out of range", inst.Name, inst.VirtualRouterID)
+	}
+	if inst.Priority < 1 || inst.Priority > 255 {
+		return vrrp.Config{}, fmt.Errorf("vrrp_instance %s: priority %d out of range", inst.Name, inst.Priority)
+	}
+	cfg := vrrp.Config{
+		VRID:             uint8(inst.VirtualRouterID),
+		Priority:         uint8(inst.Priority),
+		AdvertInterval:   inst.AdvertInt,
+		Version:          uint8(inst.Version),
+		StateMaster:      inst.State == keepalivedconf.StateMaster,
+		NoPreempt:        inst.NoPreempt,
+		PreemptDelay:     inst.PreemptDelay,
+		Accept:           inst.Accept,
+		Address:          own,
+		Unicast:          len(inst.UnicastPeers) > 0,
+		SkipCheckAdvAddr: inst.SkipCheckAdvAddr,
+		DownTimerAdverts: inst.DownTimerAdverts,
+		GarpMasterDelay:  inst.GARP.MasterDelay,
+	}
+	if cfg.Version == 0 {
+		cfg.Version = 2
+	}
+	if a := inst.Authentication; a != nil && cfg.Version == 2 {
+		switch strings.ToUpper(a.Type) {
+		case "PASS":
+			cfg.Auth, cfg.Pass = vrrp.AuthPass, a.Password
+		default:
+			return vrrp.Config{}, fmt.Errorf("vrrp_instance %s: auth_type %s is not supported", inst.Name, a.Type)
+		}
+	}
+	for _, v := range inst.VirtualIPs {
+		if !v.Prefix.Addr().Is4() {
+			return vrrp.Config{}, fmt.Errorf("vrrp_instance %s: virtual_ipaddress %s: only IPv4 is supported", inst.Name, v.Prefix)
+		}
+		cfg.VIPs = append(cfg.VIPs, v.Prefix.Addr())
+	}
+	if err := cfg.Validate(); err != nil {
+		return vrrp.Config{}, fmt.Errorf("vrrp_instance %s: %w", inst.Name, err)
+	}
+	return cfg, nil
+}
+
+// New prepares the instance: it looks up the interface in the current
+// network namespace and opens the VRRP socket. Run starts the protocol.
+func New(inst *keepalivedconf.VRRPInstance, opts Options) (*Driver, error) {
+	logf := opts.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	ifi, err := net.InterfaceByName(inst.Interface)
+	if err != nil {
+		return nil, fmt.Errorf("vrrp_instance %s: interface %q: %w", inst.Name, inst.Interface, err)
+	}
+	own := inst.UnicastSrcIP
+	if !own.IsValid() {
+		own = inst.McastSrcIP
+	}
+	if !own.IsValid() {
+		if own, err = firstIPv4(ifi); err != nil {
+			return nil, fmt.Errorf("vrrp_instance %s: %w", inst.Name, err)
+		}
+	}
+	if !own.Is4() {
+		return nil, fmt.Errorf("vrrp_instance %s: source address %s: only IPv4 is supported", inst.Name, own)
+	}
+	cfg, err := MachineConfig(inst, own)
+	if err != nil {
+		return nil, err
+	}
+	m, err := vrrp.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("vrrp_instance %s: %w", inst.Name, err)
+	}
+	d := &Driver{inst: inst, cfg: cfg, ifi: ifi, logf: logf, m: m, fd: -1}
+	for _, p := range inst.UnicastPeers {
+		if !p.Addr.Is4() {
+			return nil, fmt.Errorf("vrrp_instance %s: unicast_peer %s: only IPv4 is supported", inst.Name, p.Addr)
+		}
+		d.peers = append(d.peers, p.Addr)
+	}
+	if d.fd, err = openSocket(ifi, own, len(d.peers) == 0); err != nil {
+		return nil, fmt.Errorf("vrrp_instance %s: %w", inst.Name, err)
+	}
+	return d, nil
+}
+
+func firstIPv4(ifi *net.Interface) (netip.Addr, error) {
+	addrs, err := ifi.Addrs()
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("interface %s: %w", ifi.Name, err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			if ip, ok := netip.AddrFromSlice(n.IP); ok && ip.Unmap().Is4() {
+				return ip.Unmap(), nil
+			}
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("interface %s has no IPv4 address", ifi.Name)
+}
+
+// openSocket opens the raw protocol-112 socket bound to ifi and src, with
+// TTL 255 and TOS 0xc0 as keepalived sends, and joins 224.0.0.18 on ifi when
+// multicast is true.
+func openSocket(ifi *net.Interface, src netip.Addr, multicast bool) (int, error) {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, vrrp.IPProto)
+	if err != nil {
+		return -1, fmt.Errorf("raw socket: %w", err)
+	}
+	fail := func(what string, err error) (int, error) {
+		syscall.Close(fd)
+		return -1, fmt.Errorf("%s: %w", what, err)
+	}
+	if err := syscall.SetsockoptString(fd, syscall.SOL_SOCKET, syscall.SO_BINDTODEVICE, ifi.Name); err != nil {
+		return fail("SO_BINDTODEVICE "+ifi.Name, err)
+	}
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: src.As4()}); err != nil {
+		return fail("bind "+src.String(), err)
+	}
+	for _, o := range []struct {
+		name     string
+		opt, val int
+	}{
+		{"IP_TTL", syscall.IP_TTL, vrrp.TTL},
+		{"IP_MULTICAST_TTL", syscall.IP_MULTICAST_TTL, vrrp.TTL},
+		{"IP_MULTICAST_LOOP", syscall.IP_MULTICAST_LOOP, 0},
+		{"IP_TOS", syscall.IP_TOS, 0xc0},
+	} {
+		if err := syscall.SetsockoptInt(fd, syscall.IPPROTO_IP, o.opt, o.val); err != nil {
+			return fail(o.name, err)
+		}
+	}
+	if multicast {
+		mreq := &syscall.IPMreqn{Multiaddr: vrrp.MulticastIPv4.As4(), Address: src.As4(), Ifindex: int32(ifi.Index)}
+		if err := syscall.SetsockoptIPMreqn(fd, syscall.IPPROTO_IP, syscall.IP_MULTICAST_IF, mreq); err != nil {
+			return fail("IP_MULTICAST_IF", err)
+		}
+		if err := syscall.SetsockoptIPMreqn(fd, syscall.IPPROTO_IP, syscall.IP_ADD_MEMBERSHIP, mreq); err != nil {
+			return fail("IP_ADD_MEMBERSHIP", err)
+		}
+	}
+	// A receive timeout lets the reader notice Close without signals.
+	tv := syscall.NsecToTimeval(int64(200 * time.Millisecond))
+	if err := syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
+		return fail("SO_RCVTIMEO", err)
+	}
+	return fd, nil
+}
+
+// State returns the machine's current state.
+func (d *Driver) State() vrrp.State {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.m.State()
+}
+
+// Drops returns the number of discarded packets by reason.
+func (d *Driver) Drops() [vrrp.NumDropReasons]uint64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.drops
+}
+
+// Config returns the machine configuration in use.
+func (d *Driver) Config() vrrp.Config { return d.cfg }
+
+type packet struct {
+	src, dst netip.Addr
+	ttl      int
+	payload  []byte
+}
+
+// Run starts the instance and runs it until ctx ends; then it performs the
+// Shutdown event (a master sends priority 0 and removes its VIPs) and closes
+// the socket. It returns nil after a graceful shutdown.
+func (d *Driver) Run(ctx context.Context) error {
+	defer d.close()
+	pkts := make(chan packet, 64)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.readLoop(pkts, stop)
+	}()
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+
+	var timer *time.Timer
+	var timerC <-chan time.Time
+	apply := func(out vrrp.Output) {
+		d.perform(out.Actions)
+		if timer != nil {
+			timer.Stop()
+			timer, timerC = nil, nil
+		}
+		if !out.Deadline.IsZero() {
+			// time.Now carries the monotonic reading; deadlines derived
+			// from it keep it, so Until is immune to wall-clock steps.
+			timer = time.NewTimer(max(time.Until(out.Deadline), 0))
+			timerC = timer.C
+		}
+	}
+	d.mu.Lock()
+	out := d.m.Start(time.Now())
+	d.mu.Unlock()
+	d.logf("vrrp_instance %s: started on %s (VRID %d, priority %d, v%d, %s)", d.inst.Name, d.ifi.Name,
+		d.cfg.VRID, d.cfg.Priority, d.cfg.Version, d.mode())
+	apply(out)
+	for {
+		select {
+		case <-ctx.Done():
+			d.mu.Lock()
+			out := d.m.Shutdown(time.Now())
+			d.mu.Unlock()
+			d.perform(out.Actions)
+			if timer != nil {
+				timer.Stop()
+			}
+			d.logf("vrrp_instance %s: stopped", d.inst.Name)
+			return nil
+		case p := <-pkts:
+			d.mu.Lock()
+			out, err := d.m.ReceivePacket(p.src, p.dst, p.payload, p.ttl, time.Now())
+			if err != nil {
+				if r := vrrp.ReasonOf(err); r >= 0 && r < vrrp.NumDropReasons {
+					d.drops[r]++
+				}
+			}
+			d.mu.Unlock()
+			if err != nil {
+				r := vrrp.ReasonOf(err)
+				if r != vrrp.DropOwnAdvert && r != vrrp.DropVRID {
+					d.logf("vrrp_instance %s: dropped advert from %s: %v", d.inst.Name, p.src, err)
+				}
+				continue
+			}
+			apply(out)
+		case <-timerC:
+			timer, timerC = nil, nil
+			d.mu.Lock()
+			out := d.m.Tick(time.Now())
+			d.mu.Unlock()
+			apply(out)
+		}
+	}
+}
+
+func (d *Driver) mode() string {
+	if len(d.peers) > 0 {
+		return fmt.Sprintf("unicast from %s to %v", d.cfg.Address, d.peers)
+	}
+	return fmt.Sprintf("multicast from %s to %s", d.cfg.Address, vrrp.MulticastIPv4)
+}
+
+func (d *Driver) close() {
+	d.closed.Do(func() {
+		if d.fd >= 0 {
+			syscall.Close(d.fd)
+		}
+	})
+}
+
+// Close releases the socket of a driver whose Run was never called.
+func (d *Driver) Close() { d.close() }
+
+// readLoop reads IPv4 datagrams (raw sockets deliver the IP header, which
+// gives the real TTL) until stop is closed.
+func (d *Driver) readLoop(out chan<- packet, stop <-chan struct{}) {
+	buf := make([]byte, 65536)
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		n, _, err := syscall.Recvfrom(d.fd, buf, 0)
+		if err != nil {
+			if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EINTR) {
+				continue
+			}
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			d.logf("vrrp_instance %s: receive: %v", d.inst.Name, err)
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		p, ok := parseIPv4(buf[:n])
+		if !ok {
+			continue
+		}
+		select {
+		case out <- p:
+		case <-stop:
+			return
+		}
+	}
+}
+
+// parseIPv4 splits a received IPv4 datagram into addresses, TTL and payload.
+func parseIPv4(b []byte) (packet, bool) {
+	if len(b) < 20 || b[0]>>4 != 4 {
+		return packet{}, false
+	}
+	ihl := int(b[0]&0x0f) * 4
+	total := int(binary.BigEndian.Uint16(b[2:4]))
+	if ihl < 20 || len(b) < ihl || b[9] != vrrp.IPProto {
+		return packet{}, false
+	}
+	if total > ihl && total < len(b) {
+		b = b[:total]
+	}
+	return packet{
+		src:     netip.AddrFrom4([4]byte(b[12:16])),
+		dst:     netip.AddrFrom4([4]byte(b[16:20])),
+		ttl:     int(b[8]),
+		payload: append([]byte(nil), b[ihl:]...),
+	}, true
+}
+
+// perform carries out the machine's actions in order.
+func (d *Driver) perform(actions []vrrp.Action) {
+	for _, a := range actions {
+		switch a.Kind {
+		case vrrp.ActSendAdvert:
+			d.sendAdvert(a.Advert)
+		case vrrp.ActStateChange:
+			d.logf("vrrp_instance %s: entering %s state (from %s)", d.inst.Name, a.To, a.From)
+		case vrrp.ActAddVIPs:
+			d.vips("add", a.Addrs)
+		case vrrp.ActRemoveVIPs:
+			d.vips("del", a.Addrs)
+		case vrrp.ActAnnounce:
+			d.announce(a.Addrs)
+		}
+	}
+}
+
+func (d *Driver) sendAdvert(a vrrp.Advert) {
+	dsts := d.peers
+	if len(dsts) == 0 {
+		dsts = []netip.Addr{vrrp.MulticastIPv4}
+	}
+	for _, dst := range dsts {
+		b, err := vrrp.Encode(a, d.cfg.Address, dst)
+		if err != nil {
+			d.logf("vrrp_instance %s: encode advert: %v", d.inst.Name, err)
+			return
+		}
+		if err := syscall.Sendto(d.fd, b, 0, &syscall.SockaddrInet4{Addr: dst.As4()}); err != nil {
+			d.logf("vrrp_instance %s: send advert to %s: %v", d.inst.Name, dst, err)
+		}
+	}
+}
+
+// vips adds or removes the virtual addresses with iproute2 in the current
+// network namespace, with the prefix and device of their virtual_ipaddress
+// line.
+func (d *Driver) vips(op string, addrs []netip.Addr) {
+	for _, addr := range addrs {
+		prefix, dev := netip.PrefixFrom(addr, 32), d.ifi.Name
+		var extra []string
+		for _, v := range d.inst.VirtualIPs {
+			if v.Prefix.Addr() == addr {
+				prefix = v.Prefix
+				if v.Dev != "" {
+					dev = v.Dev
+				}
+				if v.Label != "" {
+					extra = append(extra, "label", v.Label)
+				}
+				if v.Scope != "" {
+					extra = append(extra, "scope", v.Scope)
+				}
+				break
+			}
+		}
+		args := append([]string{"addr", op, prefix.String(), "dev", dev}, extra...)
+		outb, err := exec.Command("ip", args...).CombinedOutput()
+		msg := strings.TrimSpace(string(outb))
+		switch {
+		case err == nil:
+			d.logf("vrrp_instance %s: %s VIP %s dev %s", d.inst.Name, map[string]string{"add": "added", "del": "removed"}[op], prefix, dev)
+		case op == "add" && strings.Contains(msg, "File exists"):
+		case op == "del" && strings.Contains(msg, "Cannot assign"):
+		default:
+			d.logf("vrrp_instance %s: ip %s: %v: %s", d.inst.Name, strings.Join(args, " "), err, msg)
+		}
+	}
+}
+
+// announce sends one gratuitous ARP per address on the interface (AF_PACKET).
+// The machine asks again for the garp_master_delay batch.
+func (d *Driver) announce(addrs []netip.Addr) {
+	if len(d.ifi.HardwareAddr) != 6 {
+		d.logf("vrrp_instance %s: no Ethernet address on %s: gratuitous ARP skipped", d.inst.Name, d.ifi.Name)
+		return
+	}
+	fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, int(htons(syscall.ETH_P_ARP)))
+	if err != nil {
+		d.logf("vrrp_instance %s: gratuitous ARP socket: %v", d.inst.Name, err)
+		return
+	}
+	defer syscall.Close(fd)
+	bcast := [8]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+	sa := &syscall.SockaddrLinklayer{Protocol: htons(syscall.ETH_P_ARP), Ifindex: d.ifi.Index, Halen: 6, Addr: bcast}
+	for _, a := range addrs {
+		if !a.Is4() {
+			continue
+		}
+		if err := syscall.Sendto(fd, GratuitousARP(d.ifi.HardwareAddr, a), 0, sa); err != nil {
+			d.logf("vrrp_instance %s: gratuitous ARP for %s: %v", d.inst.Name, a, err)
+		}
+	}
+}
+
+// GratuitousARP builds the Ethernet frame of a gratuitous ARP request for ip
+// from mac, as keepalived sends it (broadcast, sender = target = ip).
+func GratuitousARP(mac net.HardwareAddr, ip netip.Addr) []byte {
+	f := make([]byte, 0, 42)
+	f = append(f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+	f = append(f, mac[:6]...)
+	f = append(f, 0x08, 0x06)                // ARP
+	f = append(f, 0, 1, 0x08, 0, 6, 4, 0, 1) // Ethernet, IPv4, request
+	a := ip.As4()
+	f = append(f, mac[:6]...)
+	f = append(f, a[:]...)
+	f = append(f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+	f = append(f, a[:]...)
+	return f
+}
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }

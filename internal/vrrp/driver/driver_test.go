@@ -1,0 +1,339 @@
+//go:build linux
+
+package driver
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/shardcat/shardcat/internal/keepalivedconf"
+	"github.com/shardcat/shardcat/internal/testenv"
+	"github.com/shardcat/shardcat/internal/vrrp"
+)
+
+func TestParseIPv4(t *testing.T) {
+	// keepalived's v2 PASS advert (test-peers.md) behind a 20-byte header
+	// with TTL 255, plus 2 bytes of Ethernet padding.
+	payload := []byte{0x21, 0x33, 0x64, 0x01, 0x01, 0x01, 0x0c, 0x2f, 0x0a, 0xd5, 0x00, 0x64,
+		0x31, 0x31, 0x31, 0x31, 0, 0, 0, 0}
+	hdr := []byte{0x45, 0xc0, 0, 40, 0, 0, 0, 0, 255, 112, 0, 0, 10, 213, 0, 1, 10, 213, 0, 2}
+	p, ok := parseIPv4(append(append(hdr, payload...), 0, 0))
+	if !ok || p.ttl != 255 || p.src != netip.MustParseAddr("10.213.0.1") || p.dst != netip.MustParseAddr("10.213.0.2") || !bytes.Equal(p.payload, payload) {
+		t.Fatalf("parseIPv4 = %+v, %v", p, ok)
+	}
+	if _, err := vrrp.Decode(p.payload, p.src, p.dst); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := parseIPv4(hdr[:19]); ok {
+		t.Error("short header accepted")
+	}
+}
+
+func TestGratuitousARP(t *testing.T) {
+	mac := net.HardwareAddr{2, 0, 0, 0, 0, 1}
+	f := GratuitousARP(mac, netip.MustParseAddr("10.213.0.100"))
+	want := "ffffffffffff020000000001080600010800060400010200000000010ad50064ffffffffffff0ad50064"
+	if got := fmt.Sprintf("%x", f); got != want {
+		t.Errorf("frame %s, want %s", got, want)
+	}
+}
+
+func TestMachineConfig(t *testing.T) {
+	cfg, _, err := keepalivedconf.Parse("t.conf", []byte(instanceConf("MASTER", "veth0", 150, "10.213.0.2", "10.213.0.1")), keepalivedconf.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc, err := MachineConfig(cfg.Instances[0], netip.MustParseAddr("10.213.0.2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mc.VRID != 51 || mc.Priority != 150 || mc.Version != 2 || !mc.StateMaster || !mc.Unicast ||
+		mc.Auth != vrrp.AuthPass || mc.Pass != "1111" || len(mc.VIPs) != 1 || mc.VIPs[0] != netip.MustParseAddr("10.213.0.100") ||
+		mc.AdvertInterval != time.Second {
+		t.Errorf("MachineConfig = %+v", mc)
+	}
+}
+
+func instanceConf(state, ifname string, prio int, src, peer string) string {
+	return fmt.Sprintf(`global_defs {
+    router_id %s
+    vrrp_version 2
+    enable_script_security
+    script_user root
+    vrrp_garp_master_delay 0
+}
+vrrp_instance VI_1 {
+    state %s
+    interface %s
+    virtual_router_id 51
+    priority %d
+    advert_int 1
+    unicast_src_ip %s
+    unicast_peer {
+        %s
+    }
+    authentication {
+        auth_type PASS
+        auth_pass 1111
+    }
+    virtual_ipaddress {
+        10.213.0.100/24 dev %s
+    }
+}
+`, ifname, state, ifname, prio, src, peer, ifname)
+}
+
+// helperEnv names the config file the re-executed test binary runs with
+// the driver (inside a network namespace, via ip netns exec).
+const helperEnv = "SHARDCAT_VRRP_DRIVER_HELPER"
+
+func TestHelperProcess(t *testing.T) {
+	path := os.Getenv(helperEnv)
+	if path == "" {
+		return
+	}
+	cfg, _, err := keepalivedconf.Load(path, keepalivedconf.Options{})
+	if cfg == nil || len(cfg.Instances) != 1 {
+		fmt.Fprintln(os.Stderr, "helper: load:", err)
+		os.Exit(3)
+	}
+	d, err := New(cfg.Instances[0], Options{Logf: func(f string, a ...any) {
+		fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05.000 ")+f+"\n", a...)
+	}})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		os.Exit(3)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := d.Run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// syncBuf is a goroutine-safe output buffer for child processes.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func run(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// netnsPair creates two namespaces joined by a veth pair, 10.213.0.1/24 in
+// the first and 10.213.0.2/24 in the second, deleted at the end of the test.
+func netnsPair(t *testing.T) (ns1, ns2, if1, if2 string) {
+	t.Helper()
+	testenv.RequireRoot(t)
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Fatal("ip (iproute2) not found")
+	}
+	id := fmt.Sprintf("%d", os.Getpid()%100000)
+	ns1, ns2 = "sc-d1-"+id, "sc-d2-"+id
+	if1, if2 = "vd1-"+id, "vd2-"+id
+	for _, ns := range []string{ns1, ns2} {
+		run(t, "ip", "netns", "add", ns)
+		t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	}
+	run(t, "ip", "-n", ns1, "link", "add", if1, "type", "veth", "peer", "name", if2, "netns", ns2)
+	for _, x := range []struct{ ns, ifname, addr string }{{ns1, if1, "10.213.0.1/24"}, {ns2, if2, "10.213.0.2/24"}} {
+		run(t, "ip", "netns", "exec", x.ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
+		run(t, "ip", "-n", x.ns, "addr", "add", x.addr, "dev", x.ifname)
+		run(t, "ip", "-n", x.ns, "link", "set", x.ifname, "up")
+		run(t, "ip", "-n", x.ns, "link", "set", "lo", "up")
+	}
+	return ns1, ns2, if1, if2
+}
+
+func hasVIP(t *testing.T, ns string) bool {
+	t.Helper()
+	out, err := exec.Command("ip", "-n", ns, "-4", "addr", "show").CombinedOutput()
+	if err != nil {
+		t.Fatalf("ip -n %s addr show: %v\n%s", ns, err, out)
+	}
+	return strings.Contains(string(out), "10.213.0.100/")
+}
+
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool, logs ...*syncBuf) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			for _, l := range logs {
+				t.Logf("log:\n%s", l)
+			}
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// startKeepalived runs keepalived (VRRP only) in ns with its own pid files,
+// stopped (with its VRRP child: its own process group) at the end of the test.
+func startKeepalived(t *testing.T, ns, conf string) *syncBuf {
+	t.Helper()
+	bin, err := exec.LookPath("keepalived")
+	if err != nil {
+		if bin = "/usr/sbin/keepalived"; !fileExists(bin) {
+			if testenv.InCI() {
+				t.Fatal("keepalived not installed (CI=true)")
+			}
+			t.Skip("keepalived not installed (apt-get install keepalived)")
+		}
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ka.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuf
+	cmd := exec.Command("ip", "netns", "exec", ns, bin, "-n", "-l", "-D", "-P", "-f", path,
+		"-p", filepath.Join(dir, "ka.pid"), "-r", filepath.Join(dir, "ka.vrrp.pid"), "-i", ns)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+		}
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	})
+	return &out
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// startHelper runs the driver (this test binary) in ns with conf.
+func startHelper(t *testing.T, ns, conf string) (*exec.Cmd, *syncBuf, <-chan struct{}) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "sc.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuf
+	cmd := exec.Command("ip", "netns", "exec", ns, exe, "-test.run=^TestHelperProcess$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+path)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+	})
+	return cmd, &out, done
+}
+
+// TestInteropKeepalivedBackup: the driver (MASTER, 150) takes the VIP and
+// keepalived (BACKUP, 100) stays backup; after kill -9 of the driver,
+// keepalived takes the VIP by the master-down timer.
+func TestInteropKeepalivedBackup(t *testing.T) {
+	ns1, ns2, if1, if2 := netnsPair(t)
+	kaLog := startKeepalived(t, ns1, instanceConf("BACKUP", if1, 100, "10.213.0.1", "10.213.0.2"))
+	cmd, scLog, _ := startHelper(t, ns2, instanceConf("MASTER", if2, 150, "10.213.0.2", "10.213.0.1"))
+	started := time.Now()
+
+	waitFor(t, "the driver to take the VIP", 15*time.Second, func() bool { return hasVIP(t, ns2) }, scLog, kaLog)
+	// keepalived's master-down timer (3.6 s) has long expired by now if it
+	// did not hear the driver's adverts.
+	for time.Since(started) < 6*time.Second {
+		if hasVIP(t, ns1) {
+			t.Fatalf("keepalived took the VIP while the driver is master\nshardcat:\n%s\nkeepalived:\n%s", scLog, kaLog)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !hasVIP(t, ns2) {
+		t.Fatalf("driver lost the VIP\n%s", scLog)
+	}
+
+	cmd.Process.Kill()
+	killed := time.Now()
+	waitFor(t, "keepalived to take the VIP after kill -9", 15*time.Second, func() bool { return hasVIP(t, ns1) }, scLog, kaLog)
+	t.Logf("keepalived took over %v after kill -9; driver log:\n%s", time.Since(killed).Round(10*time.Millisecond), scLog)
+}
+
+// TestInteropKeepalivedMaster: keepalived (MASTER, 150) holds the VIP, the
+// driver (BACKUP, 100) stays backup; on SIGTERM keepalived sends priority 0
+// and the driver takes over quickly; on SIGTERM the driver releases it.
+func TestInteropKeepalivedMaster(t *testing.T) {
+	ns1, ns2, if1, if2 := netnsPair(t)
+	kaLog := startKeepalived(t, ns1, instanceConf("MASTER", if1, 150, "10.213.0.1", "10.213.0.2"))
+	waitFor(t, "keepalived to take the VIP", 15*time.Second, func() bool { return hasVIP(t, ns1) }, kaLog)
+	cmd, scLog, done := startHelper(t, ns2, instanceConf("BACKUP", if2, 100, "10.213.0.2", "10.213.0.1"))
+	started := time.Now()
+	for time.Since(started) < 6*time.Second {
+		if hasVIP(t, ns2) {
+			t.Fatalf("driver took the VIP from a higher-priority master\nshardcat:\n%s\nkeepalived:\n%s", scLog, kaLog)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(scLog.String(), "entering BACKUP") {
+		t.Fatalf("driver not in BACKUP:\n%s", scLog)
+	}
+	// Stop keepalived gracefully (priority 0): the driver takes over.
+	pids := strings.Fields(run(t, "ip", "netns", "pids", ns1))
+	for _, p := range pids {
+		var pid int
+		fmt.Sscan(p, &pid)
+		syscall.Kill(pid, syscall.SIGTERM)
+	}
+	waitFor(t, "the driver to take the VIP after keepalived's SIGTERM", 15*time.Second, func() bool { return hasVIP(t, ns2) }, scLog, kaLog)
+	// SIGTERM to the driver: priority 0 and the VIP removed.
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("driver did not exit on SIGTERM\n%s", scLog)
+	}
+	if hasVIP(t, ns2) {
+		t.Fatalf("driver left the VIP after SIGTERM\n%s", scLog)
+	}
+	if !strings.Contains(scLog.String(), "send-advert") && !strings.Contains(scLog.String(), "stopped") {
+		t.Errorf("no shutdown in the log:\n%s", scLog)
+	}
+}
