@@ -10,12 +10,13 @@ import (
 
 	"github.com/shardcat/shardcat/internal/keepalivedconf"
 	"github.com/shardcat/shardcat/internal/lvs/dataplane"
+	"github.com/shardcat/shardcat/internal/vrrp/driver"
 )
 
 func init() {
 	register(&command{
 		name:    "director",
-		summary: "VRRP + L4 load balancer reading keepalived.conf (virtual_server blocks and --check for now)",
+		summary: "VRRP + L4 load balancer reading keepalived.conf (vrrp_instance and virtual_server blocks, --check)",
 		run:     runDirector,
 	})
 }
@@ -56,19 +57,16 @@ func runDirector(ctx context.Context, args []string, s stdio) int {
 	return checkConfig(*file, opts, s)
 }
 
-// runConfig runs the virtual_server blocks of a keepalived.conf with the
-// user-space data plane until ctx ends (SIGINT/SIGTERM). VRRP is not
-// implemented yet: a file with vrrp_instance blocks is refused with exit 2.
+// runConfig runs the vrrp_instance blocks of a keepalived.conf with the VRRP
+// driver (on the interfaces of the current network namespace) and the
+// virtual_server blocks with the user-space data plane until ctx ends
+// (SIGINT/SIGTERM). On SIGTERM each VRRP master sends a priority 0 advert and
+// removes its VIPs before the director exits.
 func runConfig(ctx context.Context, path string, opts keepalivedconf.Options, s stdio, socket string) int {
 	cfg, findings, err := keepalivedconf.Load(path, opts)
 	if cfg == nil {
 		fmt.Fprintf(s.err, "shardcat director: %v\n", err)
 		return exitConfigError
-	}
-	if len(cfg.Instances) > 0 {
-		fmt.Fprintf(s.err, "shardcat director: %s has %d vrrp_instance block(s): running VRRP is not implemented yet; use --check to validate it\n",
-			path, len(cfg.Instances))
-		return exitUsage
 	}
 	for _, f := range findings {
 		fmt.Fprintln(s.err, f)
@@ -77,8 +75,8 @@ func runConfig(ctx context.Context, path string, opts keepalivedconf.Options, s 
 		fmt.Fprintf(s.err, "shardcat director: %s has errors; not starting\n", path)
 		return exitConfigError
 	}
-	if len(cfg.VirtualServers) == 0 {
-		fmt.Fprintf(s.err, "shardcat director: %s has no virtual_server block: nothing to run\n", path)
+	if len(cfg.VirtualServers) == 0 && len(cfg.Instances) == 0 {
+		fmt.Fprintf(s.err, "shardcat director: %s has no vrrp_instance or virtual_server block: nothing to run\n", path)
 		return exitConfigError
 	}
 	var configs []dataplane.ServiceConfig
@@ -94,6 +92,31 @@ func runConfig(ctx context.Context, path string, opts keepalivedconf.Options, s 
 		configs = append(configs, sc)
 	}
 	logf := lockedLogf(s.err)
+	var drivers []*driver.Driver
+	for _, inst := range cfg.Instances {
+		d, err := driver.New(inst, driver.Options{Logf: logf})
+		if err != nil {
+			for _, d := range drivers {
+				d.Close()
+			}
+			fmt.Fprintf(s.err, "shardcat director: %v\n", err)
+			return exitConfigError
+		}
+		drivers = append(drivers, d)
+	}
+	var vrrpDone sync.WaitGroup
+	defer vrrpDone.Wait() // graceful VRRP shutdown (priority 0, VIPs removed) before exit
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // also on a failed virtual_server start
+	for _, d := range drivers {
+		vrrpDone.Add(1)
+		go func() {
+			defer vrrpDone.Done()
+			if err := d.Run(ctx); err != nil {
+				logf("%v", err)
+			}
+		}()
+	}
 	var services []*dataplane.Service
 	defer func() {
 		for _, svc := range services {

@@ -56,10 +56,17 @@ func TestDirectorCheckSeedAsPublished(t *testing.T) {
 	}
 }
 
-func TestDirectorWithoutCheckIsNotImplemented(t *testing.T) {
-	code, out, errOut := runShardcat(t, "director", "-f", filepath.Join(seedDir, "seed-master-clean.conf"))
-	if code != 2 || out != "" || !strings.Contains(errOut, "not implemented yet") {
-		t.Errorf("exit %d, stdout %q, stderr %q; want 2 and a not-implemented message", code, out, errOut)
+// Running VRRP is tested in network namespaces (director_vrrp_test.go);
+// here only a failure that sends nothing: an interface that does not exist.
+func TestDirectorVRRPOnMissingInterfaceFails(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "k.conf")
+	text := "vrrp_instance VI_1 {\n state MASTER\n interface sc-nosuchif0\n virtual_router_id 51\n priority 100\n advert_int 1\n virtual_ipaddress {\n 10.213.9.100/24\n }\n}\n"
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runShardcat(t, "director", "-f", conf, "--socket", "")
+	if code == 0 || !strings.Contains(errOut, "sc-nosuchif0") {
+		t.Errorf("exit %d, stderr %q; want a failure naming the missing interface", code, errOut)
 	}
 }
 
