@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -43,47 +42,6 @@ vrrp_instance VI_1 {
     }
 }
 `, ifname, state, ifname, prio, src, peer, ifname)
-}
-
-func vrrpRun(t *testing.T, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-// vrrpNetns creates two namespaces joined by a veth pair (10.213.1.1/24 and
-// 10.213.1.2/24), deleted at the end of the test. Processes started later
-// register their cleanups later, so they are stopped before the deletion.
-func vrrpNetns(t *testing.T) (ns1, ns2, if1, if2 string) {
-	t.Helper()
-	testenv.RequireRoot(t)
-	id := fmt.Sprintf("%d", os.Getpid()%100000)
-	ns1, ns2 = "sc-v1-"+id, "sc-v2-"+id
-	if1, if2 = "vv1-"+id, "vv2-"+id
-	for _, ns := range []string{ns1, ns2} {
-		vrrpRun(t, "ip", "netns", "add", ns)
-		t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
-	}
-	vrrpRun(t, "ip", "-n", ns1, "link", "add", if1, "type", "veth", "peer", "name", if2, "netns", ns2)
-	for _, x := range []struct{ ns, ifname, addr string }{{ns1, if1, "10.213.1.1/24"}, {ns2, if2, "10.213.1.2/24"}} {
-		vrrpRun(t, "ip", "netns", "exec", x.ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
-		vrrpRun(t, "ip", "-n", x.ns, "addr", "add", x.addr, "dev", x.ifname)
-		vrrpRun(t, "ip", "-n", x.ns, "link", "set", x.ifname, "up")
-		vrrpRun(t, "ip", "-n", x.ns, "link", "set", "lo", "up")
-	}
-	return ns1, ns2, if1, if2
-}
-
-func vrrpHasVIP(t *testing.T, ns string) bool {
-	t.Helper()
-	out, err := exec.Command("ip", "-n", ns, "-4", "addr", "show").CombinedOutput()
-	if err != nil {
-		t.Fatalf("ip -n %s addr show: %v\n%s", ns, err, out)
-	}
-	return strings.Contains(string(out), "10.213.1.100/")
 }
 
 func vrrpWait(t *testing.T, what string, timeout time.Duration, cond func() bool, logs ...*lockedBuffer) {
@@ -165,13 +123,13 @@ func vrrpShardcat(t *testing.T, ns, conf string) (*exec.Cmd, *lockedBuffer, <-ch
 // while keepalived (BACKUP, 100) stays backup; SIGTERM makes shardcat send
 // priority 0 and remove the VIP, and keepalived takes over.
 func TestDirectorVRRPWithKeepalivedBackup(t *testing.T) {
-	ns1, ns2, if1, if2 := vrrpNetns(t)
+	ns1, ns2, if1, if2 := testenv.NetnsPair(t, "v", "10.213.1")
 	ka := vrrpKeepalived(t, ns1, vrrpConf("BACKUP", if1, 100, "10.213.1.1", "10.213.1.2"))
 	cmd, sc, done := vrrpShardcat(t, ns2, vrrpConf("MASTER", if2, 150, "10.213.1.2", "10.213.1.1"))
 	started := time.Now()
-	vrrpWait(t, "shardcat to take the VIP", 20*time.Second, func() bool { return vrrpHasVIP(t, ns2) }, sc, ka)
+	vrrpWait(t, "shardcat to take the VIP", 20*time.Second, func() bool { return testenv.HasAddress(t, ns2, "10.213.1.100") }, sc, ka)
 	for time.Since(started) < 6*time.Second { // past keepalived's 3.6 s master-down timer
-		if vrrpHasVIP(t, ns1) {
+		if testenv.HasAddress(t, ns1, "10.213.1.100") {
 			t.Fatalf("keepalived took the VIP while shardcat is master\nshardcat:\n%s\nkeepalived:\n%s", sc, ka)
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -183,25 +141,25 @@ func TestDirectorVRRPWithKeepalivedBackup(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatalf("shardcat did not exit on SIGTERM\n%s", sc)
 	}
-	if vrrpHasVIP(t, ns2) {
+	if testenv.HasAddress(t, ns2, "10.213.1.100") {
 		t.Fatalf("shardcat left the VIP after SIGTERM\n%s", sc)
 	}
-	vrrpWait(t, "keepalived to take the VIP after shardcat's SIGTERM", 15*time.Second, func() bool { return vrrpHasVIP(t, ns1) }, sc, ka)
+	vrrpWait(t, "keepalived to take the VIP after shardcat's SIGTERM", 15*time.Second, func() bool { return testenv.HasAddress(t, ns1, "10.213.1.100") }, sc, ka)
 	t.Logf("keepalived took over %v after SIGTERM; shardcat log:\n%s", time.Since(stopped).Round(10*time.Millisecond), sc)
 }
 
 // TestDirectorVRRPKill9: after kill -9 of shardcat (master), keepalived takes
 // the VIP by its master-down timer.
 func TestDirectorVRRPKill9(t *testing.T) {
-	ns1, ns2, if1, if2 := vrrpNetns(t)
+	ns1, ns2, if1, if2 := testenv.NetnsPair(t, "v", "10.213.1")
 	ka := vrrpKeepalived(t, ns1, vrrpConf("BACKUP", if1, 100, "10.213.1.1", "10.213.1.2"))
 	cmd, sc, _ := vrrpShardcat(t, ns2, vrrpConf("MASTER", if2, 150, "10.213.1.2", "10.213.1.1"))
-	vrrpWait(t, "shardcat to take the VIP", 20*time.Second, func() bool { return vrrpHasVIP(t, ns2) }, sc, ka)
-	if vrrpHasVIP(t, ns1) {
+	vrrpWait(t, "shardcat to take the VIP", 20*time.Second, func() bool { return testenv.HasAddress(t, ns2, "10.213.1.100") }, sc, ka)
+	if testenv.HasAddress(t, ns1, "10.213.1.100") {
 		t.Fatalf("both hold the VIP\nkeepalived:\n%s", ka)
 	}
 	cmd.Process.Kill()
 	killed := time.Now()
-	vrrpWait(t, "keepalived to take the VIP after kill -9", 15*time.Second, func() bool { return vrrpHasVIP(t, ns1) }, sc, ka)
+	vrrpWait(t, "keepalived to take the VIP after kill -9", 15*time.Second, func() bool { return testenv.HasAddress(t, ns1, "10.213.1.100") }, sc, ka)
 	t.Logf("keepalived took over %v after kill -9", time.Since(killed).Round(10*time.Millisecond))
 }

@@ -143,49 +143,6 @@ func (s *syncBuf) String() string {
 	return s.b.String()
 }
 
-func run(t *testing.T, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-// netnsPair creates two namespaces joined by a veth pair, 10.213.0.1/24 in
-// the first and 10.213.0.2/24 in the second, deleted at the end of the test.
-func netnsPair(t *testing.T) (ns1, ns2, if1, if2 string) {
-	t.Helper()
-	testenv.RequireRoot(t)
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Fatal("ip (iproute2) not found")
-	}
-	id := fmt.Sprintf("%d", os.Getpid()%100000)
-	ns1, ns2 = "sc-d1-"+id, "sc-d2-"+id
-	if1, if2 = "vd1-"+id, "vd2-"+id
-	for _, ns := range []string{ns1, ns2} {
-		run(t, "ip", "netns", "add", ns)
-		t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
-	}
-	run(t, "ip", "-n", ns1, "link", "add", if1, "type", "veth", "peer", "name", if2, "netns", ns2)
-	for _, x := range []struct{ ns, ifname, addr string }{{ns1, if1, "10.213.0.1/24"}, {ns2, if2, "10.213.0.2/24"}} {
-		run(t, "ip", "netns", "exec", x.ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
-		run(t, "ip", "-n", x.ns, "addr", "add", x.addr, "dev", x.ifname)
-		run(t, "ip", "-n", x.ns, "link", "set", x.ifname, "up")
-		run(t, "ip", "-n", x.ns, "link", "set", "lo", "up")
-	}
-	return ns1, ns2, if1, if2
-}
-
-func hasVIP(t *testing.T, ns string) bool {
-	t.Helper()
-	out, err := exec.Command("ip", "-n", ns, "-4", "addr", "show").CombinedOutput()
-	if err != nil {
-		t.Fatalf("ip -n %s addr show: %v\n%s", ns, err, out)
-	}
-	return strings.Contains(string(out), "10.213.0.100/")
-}
-
 func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool, logs ...*syncBuf) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
@@ -273,27 +230,27 @@ func startHelper(t *testing.T, ns, conf string) (*exec.Cmd, *syncBuf, <-chan str
 // keepalived (BACKUP, 100) stays backup; after kill -9 of the driver,
 // keepalived takes the VIP by the master-down timer.
 func TestInteropKeepalivedBackup(t *testing.T) {
-	ns1, ns2, if1, if2 := netnsPair(t)
+	ns1, ns2, if1, if2 := testenv.NetnsPair(t, "d", "10.213.0")
 	kaLog := startKeepalived(t, ns1, instanceConf("BACKUP", if1, 100, "10.213.0.1", "10.213.0.2"))
 	cmd, scLog, _ := startHelper(t, ns2, instanceConf("MASTER", if2, 150, "10.213.0.2", "10.213.0.1"))
 	started := time.Now()
 
-	waitFor(t, "the driver to take the VIP", 15*time.Second, func() bool { return hasVIP(t, ns2) }, scLog, kaLog)
+	waitFor(t, "the driver to take the VIP", 15*time.Second, func() bool { return testenv.HasAddress(t, ns2, "10.213.0.100") }, scLog, kaLog)
 	// keepalived's master-down timer (3.6 s) has long expired by now if it
 	// did not hear the driver's adverts.
 	for time.Since(started) < 6*time.Second {
-		if hasVIP(t, ns1) {
+		if testenv.HasAddress(t, ns1, "10.213.0.100") {
 			t.Fatalf("keepalived took the VIP while the driver is master\nshardcat:\n%s\nkeepalived:\n%s", scLog, kaLog)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if !hasVIP(t, ns2) {
+	if !testenv.HasAddress(t, ns2, "10.213.0.100") {
 		t.Fatalf("driver lost the VIP\n%s", scLog)
 	}
 
 	cmd.Process.Kill()
 	killed := time.Now()
-	waitFor(t, "keepalived to take the VIP after kill -9", 15*time.Second, func() bool { return hasVIP(t, ns1) }, scLog, kaLog)
+	waitFor(t, "keepalived to take the VIP after kill -9", 15*time.Second, func() bool { return testenv.HasAddress(t, ns1, "10.213.0.100") }, scLog, kaLog)
 	t.Logf("keepalived took over %v after kill -9; driver log:\n%s", time.Since(killed).Round(10*time.Millisecond), scLog)
 }
 
@@ -301,13 +258,13 @@ func TestInteropKeepalivedBackup(t *testing.T) {
 // driver (BACKUP, 100) stays backup; on SIGTERM keepalived sends priority 0
 // and the driver takes over quickly; on SIGTERM the driver releases it.
 func TestInteropKeepalivedMaster(t *testing.T) {
-	ns1, ns2, if1, if2 := netnsPair(t)
+	ns1, ns2, if1, if2 := testenv.NetnsPair(t, "d", "10.213.0")
 	kaLog := startKeepalived(t, ns1, instanceConf("MASTER", if1, 150, "10.213.0.1", "10.213.0.2"))
-	waitFor(t, "keepalived to take the VIP", 15*time.Second, func() bool { return hasVIP(t, ns1) }, kaLog)
+	waitFor(t, "keepalived to take the VIP", 15*time.Second, func() bool { return testenv.HasAddress(t, ns1, "10.213.0.100") }, kaLog)
 	cmd, scLog, done := startHelper(t, ns2, instanceConf("BACKUP", if2, 100, "10.213.0.2", "10.213.0.1"))
 	started := time.Now()
 	for time.Since(started) < 6*time.Second {
-		if hasVIP(t, ns2) {
+		if testenv.HasAddress(t, ns2, "10.213.0.100") {
 			t.Fatalf("driver took the VIP from a higher-priority master\nshardcat:\n%s\nkeepalived:\n%s", scLog, kaLog)
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -316,13 +273,13 @@ func TestInteropKeepalivedMaster(t *testing.T) {
 		t.Fatalf("driver not in BACKUP:\n%s", scLog)
 	}
 	// Stop keepalived gracefully (priority 0): the driver takes over.
-	pids := strings.Fields(run(t, "ip", "netns", "pids", ns1))
+	pids := strings.Fields(testenv.Run(t, "ip", "netns", "pids", ns1))
 	for _, p := range pids {
 		var pid int
 		fmt.Sscan(p, &pid)
 		syscall.Kill(pid, syscall.SIGTERM)
 	}
-	waitFor(t, "the driver to take the VIP after keepalived's SIGTERM", 15*time.Second, func() bool { return hasVIP(t, ns2) }, scLog, kaLog)
+	waitFor(t, "the driver to take the VIP after keepalived's SIGTERM", 15*time.Second, func() bool { return testenv.HasAddress(t, ns2, "10.213.0.100") }, scLog, kaLog)
 	// SIGTERM to the driver: priority 0 and the VIP removed.
 	cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -330,7 +287,7 @@ func TestInteropKeepalivedMaster(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatalf("driver did not exit on SIGTERM\n%s", scLog)
 	}
-	if hasVIP(t, ns2) {
+	if testenv.HasAddress(t, ns2, "10.213.0.100") {
 		t.Fatalf("driver left the VIP after SIGTERM\n%s", scLog)
 	}
 	if !strings.Contains(scLog.String(), "send-advert") && !strings.Contains(scLog.String(), "stopped") {
