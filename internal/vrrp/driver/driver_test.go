@@ -13,7 +13,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -51,7 +50,7 @@ func TestGratuitousARP(t *testing.T) {
 }
 
 func TestMachineConfig(t *testing.T) {
-	cfg, _, err := keepalivedconf.Parse("t.conf", []byte(instanceConf("MASTER", "veth0", 150, "10.213.0.2", "10.213.0.1")), keepalivedconf.Options{})
+	cfg, _, err := keepalivedconf.Parse("t.conf", []byte(testenv.VRRPUnicastConf("MASTER", "veth0", 150, "10.213.0.2", "10.213.0.1", "10.213.0.100")), keepalivedconf.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,35 +63,6 @@ func TestMachineConfig(t *testing.T) {
 		mc.AdvertInterval != time.Second {
 		t.Errorf("MachineConfig = %+v", mc)
 	}
-}
-
-func instanceConf(state, ifname string, prio int, src, peer string) string {
-	return fmt.Sprintf(`global_defs {
-    router_id %s
-    vrrp_version 2
-    enable_script_security
-    script_user root
-    vrrp_garp_master_delay 0
-}
-vrrp_instance VI_1 {
-    state %s
-    interface %s
-    virtual_router_id 51
-    priority %d
-    advert_int 1
-    unicast_src_ip %s
-    unicast_peer {
-        %s
-    }
-    authentication {
-        auth_type PASS
-        auth_pass 1111
-    }
-    virtual_ipaddress {
-        10.213.0.100/24 dev %s
-    }
-}
-`, ifname, state, ifname, prio, src, peer, ifname)
 }
 
 // helperEnv names the config file the re-executed test binary runs with
@@ -125,82 +95,8 @@ func TestHelperProcess(t *testing.T) {
 	os.Exit(0)
 }
 
-// syncBuf is a goroutine-safe output buffer for child processes.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool, logs ...*syncBuf) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			for _, l := range logs {
-				t.Logf("log:\n%s", l)
-			}
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// startKeepalived runs keepalived (VRRP only) in ns with its own pid files,
-// stopped (with its VRRP child: its own process group) at the end of the test.
-func startKeepalived(t *testing.T, ns, conf string) *syncBuf {
-	t.Helper()
-	bin, err := exec.LookPath("keepalived")
-	if err != nil {
-		if bin = "/usr/sbin/keepalived"; !fileExists(bin) {
-			if testenv.InCI() {
-				t.Fatal("keepalived not installed (CI=true)")
-			}
-			t.Skip("keepalived not installed (apt-get install keepalived)")
-		}
-	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "ka.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var out syncBuf
-	cmd := exec.Command("ip", "netns", "exec", ns, bin, "-n", "-l", "-D", "-P", "-f", path,
-		"-p", filepath.Join(dir, "ka.pid"), "-r", filepath.Join(dir, "ka.vrrp.pid"), "-i", ns)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-		}
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-	})
-	return &out
-}
-
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
-
 // startHelper runs the driver (this test binary) in ns with conf.
-func startHelper(t *testing.T, ns, conf string) (*exec.Cmd, *syncBuf, <-chan struct{}) {
+func startHelper(t *testing.T, ns, conf string) (*exec.Cmd, *testenv.Buffer, <-chan struct{}) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "sc.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
@@ -210,7 +106,7 @@ func startHelper(t *testing.T, ns, conf string) (*exec.Cmd, *syncBuf, <-chan str
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out syncBuf
+	var out testenv.Buffer
 	cmd := exec.Command("ip", "netns", "exec", ns, exe, "-test.run=^TestHelperProcess$")
 	cmd.Env = append(os.Environ(), helperEnv+"="+path)
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -231,11 +127,11 @@ func startHelper(t *testing.T, ns, conf string) (*exec.Cmd, *syncBuf, <-chan str
 // keepalived takes the VIP by the master-down timer.
 func TestInteropKeepalivedBackup(t *testing.T) {
 	ns1, ns2, if1, if2 := testenv.NetnsPair(t, "d", "10.213.0")
-	kaLog := startKeepalived(t, ns1, instanceConf("BACKUP", if1, 100, "10.213.0.1", "10.213.0.2"))
-	cmd, scLog, _ := startHelper(t, ns2, instanceConf("MASTER", if2, 150, "10.213.0.2", "10.213.0.1"))
+	kaLog := testenv.StartKeepalived(t, ns1, testenv.VRRPUnicastConf("BACKUP", if1, 100, "10.213.0.1", "10.213.0.2", "10.213.0.100"))
+	cmd, scLog, _ := startHelper(t, ns2, testenv.VRRPUnicastConf("MASTER", if2, 150, "10.213.0.2", "10.213.0.1", "10.213.0.100"))
 	started := time.Now()
 
-	waitFor(t, "the driver to take the VIP", 15*time.Second, func() bool { return testenv.HasAddress(t, ns2, "10.213.0.100") }, scLog, kaLog)
+	testenv.WaitFor(t, "the driver to take the VIP", 15*time.Second, func() bool { return testenv.HasAddress(t, ns2, "10.213.0.100") }, scLog, kaLog)
 	// keepalived's master-down timer (3.6 s) has long expired by now if it
 	// did not hear the driver's adverts.
 	for time.Since(started) < 6*time.Second {
@@ -250,7 +146,7 @@ func TestInteropKeepalivedBackup(t *testing.T) {
 
 	cmd.Process.Kill()
 	killed := time.Now()
-	waitFor(t, "keepalived to take the VIP after kill -9", 15*time.Second, func() bool { return testenv.HasAddress(t, ns1, "10.213.0.100") }, scLog, kaLog)
+	testenv.WaitFor(t, "keepalived to take the VIP after kill -9", 15*time.Second, func() bool { return testenv.HasAddress(t, ns1, "10.213.0.100") }, scLog, kaLog)
 	t.Logf("keepalived took over %v after kill -9; driver log:\n%s", time.Since(killed).Round(10*time.Millisecond), scLog)
 }
 
@@ -259,9 +155,9 @@ func TestInteropKeepalivedBackup(t *testing.T) {
 // and the driver takes over quickly; on SIGTERM the driver releases it.
 func TestInteropKeepalivedMaster(t *testing.T) {
 	ns1, ns2, if1, if2 := testenv.NetnsPair(t, "d", "10.213.0")
-	kaLog := startKeepalived(t, ns1, instanceConf("MASTER", if1, 150, "10.213.0.1", "10.213.0.2"))
-	waitFor(t, "keepalived to take the VIP", 15*time.Second, func() bool { return testenv.HasAddress(t, ns1, "10.213.0.100") }, kaLog)
-	cmd, scLog, done := startHelper(t, ns2, instanceConf("BACKUP", if2, 100, "10.213.0.2", "10.213.0.1"))
+	kaLog := testenv.StartKeepalived(t, ns1, testenv.VRRPUnicastConf("MASTER", if1, 150, "10.213.0.1", "10.213.0.2", "10.213.0.100"))
+	testenv.WaitFor(t, "keepalived to take the VIP", 15*time.Second, func() bool { return testenv.HasAddress(t, ns1, "10.213.0.100") }, kaLog)
+	cmd, scLog, done := startHelper(t, ns2, testenv.VRRPUnicastConf("BACKUP", if2, 100, "10.213.0.2", "10.213.0.1", "10.213.0.100"))
 	started := time.Now()
 	for time.Since(started) < 6*time.Second {
 		if testenv.HasAddress(t, ns2, "10.213.0.100") {
@@ -279,7 +175,7 @@ func TestInteropKeepalivedMaster(t *testing.T) {
 		fmt.Sscan(p, &pid)
 		syscall.Kill(pid, syscall.SIGTERM)
 	}
-	waitFor(t, "the driver to take the VIP after keepalived's SIGTERM", 15*time.Second, func() bool { return testenv.HasAddress(t, ns2, "10.213.0.100") }, scLog, kaLog)
+	testenv.WaitFor(t, "the driver to take the VIP after keepalived's SIGTERM", 15*time.Second, func() bool { return testenv.HasAddress(t, ns2, "10.213.0.100") }, scLog, kaLog)
 	// SIGTERM to the driver: priority 0 and the VIP removed.
 	cmd.Process.Signal(syscall.SIGTERM)
 	select {
