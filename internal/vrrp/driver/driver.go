@@ -34,6 +34,33 @@ type Options struct {
 	// Logf receives one line per event (state changes, VIP changes, errors).
 	// nil discards.
 	Logf func(format string, args ...any)
+	// OnTransition is called (from Run's goroutine, after the transition's
+	// actions were performed) for every state change: notify scripts, SMTP
+	// alerts, sync groups. nil = none.
+	OnTransition func(Transition)
+}
+
+// Transition is one state change of an instance.
+type Transition struct {
+	Instance string
+	From, To vrrp.State
+	Priority uint8 // effective priority at the change
+	At       time.Time
+}
+
+// Status is a point-in-time view of a running instance for the control
+// socket and metrics.
+type Status struct {
+	Name            string
+	Interface       string
+	VRID            uint8
+	State           vrrp.State
+	BasePriority    uint8
+	Priority        uint8 // effective (after tracking)
+	AdvertsSent     uint64
+	AdvertsReceived uint64 // accepted by the machine's checks
+	Drops           [vrrp.NumDropReasons]uint64
+	LastTransition  time.Time
 }
 
 // Driver runs one VRRP instance. Create it with New, run it with Run.
@@ -46,9 +73,15 @@ type Driver struct {
 	fd     int
 	closed sync.Once
 
-	mu    sync.Mutex
-	m     *vrrp.Machine
-	drops [vrrp.NumDropReasons]uint64
+	onTransition func(Transition)
+	events       chan func(m *vrrp.Machine, now time.Time) vrrp.Output
+
+	mu       sync.Mutex
+	m        *vrrp.Machine
+	drops    [vrrp.NumDropReasons]uint64
+	sent     uint64
+	received uint64
+	lastTr   time.Time
 }
 
 // MachineConfig converts a keepalived vrrp_instance to the machine's
@@ -130,7 +163,8 @@ func New(inst *keepalivedconf.VRRPInstance, opts Options) (*Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vrrp_instance %s: %w", inst.Name, err)
 	}
-	d := &Driver{inst: inst, cfg: cfg, ifi: ifi, logf: logf, m: m, fd: -1}
+	d := &Driver{inst: inst, cfg: cfg, ifi: ifi, logf: logf, m: m, fd: -1,
+		onTransition: opts.OnTransition, events: make(chan func(*vrrp.Machine, time.Time) vrrp.Output, 16)}
 	for _, p := range inst.UnicastPeers {
 		if !p.Addr.Is4() {
 			return nil, fmt.Errorf("vrrp_instance %s: unicast_peer %s: only IPv4 is supported", inst.Name, p.Addr)
@@ -220,6 +254,30 @@ func (d *Driver) Drops() [vrrp.NumDropReasons]uint64 {
 	return d.drops
 }
 
+// Status returns the instance's state and counters.
+func (d *Driver) Status() Status {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return Status{Name: d.inst.Name, Interface: d.ifi.Name, VRID: d.cfg.VRID, State: d.m.State(),
+		BasePriority: d.cfg.Priority, Priority: d.m.Priority(), AdvertsSent: d.sent,
+		AdvertsReceived: d.received, Drops: d.drops, LastTransition: d.lastTr}
+}
+
+// Inject runs ev against the machine inside Run's loop (so the timer is
+// re-armed from its output), e.g. m.SetPriority or m.SetFault from
+// tracking. It blocks until the loop takes the event or ctx ends.
+func (d *Driver) Inject(ctx context.Context, ev func(m *vrrp.Machine, now time.Time) vrrp.Output) error {
+	select {
+	case d.events <- ev:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Name is the vrrp_instance name.
+func (d *Driver) Name() string { return d.inst.Name }
+
 // Config returns the machine configuration in use.
 func (d *Driver) Config() vrrp.Config { return d.cfg }
 
@@ -288,6 +346,9 @@ func (d *Driver) Run(ctx context.Context) error {
 					d.drops[r]++
 				}
 			}
+			if err == nil {
+				d.received++
+			}
 			d.mu.Unlock()
 			if err != nil {
 				r := vrrp.ReasonOf(err)
@@ -301,6 +362,11 @@ func (d *Driver) Run(ctx context.Context) error {
 			timer, timerC = nil, nil
 			d.mu.Lock()
 			out := d.m.Tick(time.Now())
+			d.mu.Unlock()
+			apply(out)
+		case ev := <-d.events:
+			d.mu.Lock()
+			out := ev(d.m, time.Now())
 			d.mu.Unlock()
 			apply(out)
 		}
@@ -382,13 +448,31 @@ func parseIPv4(b []byte) (packet, bool) {
 	}, true
 }
 
-// perform carries out the machine's actions in order.
+// perform carries out the machine's actions in order, then reports the
+// state changes to OnTransition.
 func (d *Driver) perform(actions []vrrp.Action) {
+	var changes []Transition
+	defer func() {
+		if d.onTransition != nil {
+			for _, t := range changes {
+				d.onTransition(t)
+			}
+		}
+	}()
 	for _, a := range actions {
 		switch a.Kind {
 		case vrrp.ActSendAdvert:
 			d.sendAdvert(a.Advert)
+			d.mu.Lock()
+			d.sent++
+			d.mu.Unlock()
 		case vrrp.ActStateChange:
+			now := time.Now()
+			d.mu.Lock()
+			d.lastTr = now
+			prio := d.m.Priority()
+			d.mu.Unlock()
+			changes = append(changes, Transition{Instance: d.inst.Name, From: a.From, To: a.To, Priority: prio, At: now})
 			d.logf("vrrp_instance %s: entering %s state (from %s)", d.inst.Name, a.To, a.From)
 		case vrrp.ActAddVIPs:
 			d.vips("add", a.Addrs)
