@@ -25,10 +25,11 @@ type Request struct {
 	Op string `json:"op"`
 }
 
-// Response carries the table, or an error.
+// Response carries the table, an extension's answer, or an error.
 type Response struct {
-	Error string `json:"error,omitempty"`
-	Table *Table `json:"table,omitempty"`
+	Error string          `json:"error,omitempty"`
+	Table *Table          `json:"table,omitempty"`
+	Data  json.RawMessage `json:"data,omitempty"` // answer of an op added with Handle
 }
 
 // ioTimeout bounds one exchange on the control socket.
@@ -48,6 +49,40 @@ type Server struct {
 	mu    sync.Mutex
 	est   []estimator.Estimator
 	dests []map[netip.AddrPort]*estimator.Estimator
+	ops   map[string]func() (any, error)
+}
+
+// Handle adds an op to the control protocol (e.g. "vrrp" for the VRRP
+// instances' status): its result is sent JSON-encoded in Response.Data.
+func (s *Server) Handle(op string, fn func() (any, error)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ops == nil {
+		s.ops = make(map[string]func() (any, error))
+	}
+	s.ops[op] = fn
+}
+
+// SetSources replaces the served services (after a reload). A service whose
+// listening address is unchanged keeps its estimators, so its rates do not
+// restart from zero.
+func (s *Server) SetSources(sources []Source) {
+	s.mu.Lock()
+	old := make(map[netip.AddrPort]int, len(s.sources))
+	for i, src := range s.sources {
+		old[src.Config().Addr] = i
+	}
+	est := make([]estimator.Estimator, len(sources))
+	dests := make([]map[netip.AddrPort]*estimator.Estimator, len(sources))
+	for i, src := range sources {
+		if j, ok := old[src.Config().Addr]; ok {
+			est[i], dests[i] = s.est[j], s.dests[j]
+		} else {
+			dests[i] = make(map[netip.AddrPort]*estimator.Estimator)
+		}
+	}
+	s.sources, s.est, s.dests = sources, est, dests
+	s.mu.Unlock()
 }
 
 // NewServer starts the estimators of the sources at now() (nil = time.Now).
@@ -153,15 +188,42 @@ func (s *Server) handle(c net.Conn) {
 	if err != nil && len(line) == 0 {
 		return
 	}
-	if err := json.Unmarshal(line, &req); err != nil {
+	switch err := json.Unmarshal(line, &req); {
+	case err != nil:
 		resp.Error = "bad request: " + err.Error()
-	} else if req.Op != "list" {
-		resp.Error = fmt.Sprintf("unknown op %q", req.Op)
-	} else {
+	case req.Op == "list":
 		t := s.Table()
 		resp.Table = &t
+	default:
+		s.mu.Lock()
+		fn := s.ops[req.Op]
+		s.mu.Unlock()
+		if fn == nil {
+			resp.Error = fmt.Sprintf("unknown op %q", req.Op)
+			break
+		}
+		v, err := fn()
+		if err == nil {
+			resp.Data, err = json.Marshal(v)
+		}
+		if err != nil {
+			resp.Error = err.Error()
+		}
 	}
 	json.NewEncoder(c).Encode(resp)
+}
+
+// Call sends op to the director on the socket at path and decodes the
+// answer of an op added with Handle into v.
+func Call(ctx context.Context, path, op string, v any) error {
+	resp, err := exchange(ctx, path, op)
+	if err != nil {
+		return err
+	}
+	if len(resp.Data) == 0 {
+		return errors.New("empty answer from the director")
+	}
+	return json.Unmarshal(resp.Data, v)
 }
 
 // Listen creates the control socket at path, with its directory. A stale
@@ -196,10 +258,22 @@ func Listen(path string) (*net.UnixListener, error) {
 
 // Fetch asks the director on the socket at path for its table.
 func Fetch(ctx context.Context, path string) (Table, error) {
+	resp, err := exchange(ctx, path, "list")
+	if err != nil {
+		return Table{}, err
+	}
+	if resp.Table == nil {
+		return Table{}, errors.New("empty answer from the director")
+	}
+	return *resp.Table, nil
+}
+
+// exchange sends one request and reads the response.
+func exchange(ctx context.Context, path, op string) (Response, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", path)
 	if err != nil {
-		return Table{}, err
+		return Response{}, err
 	}
 	defer c.Close()
 	deadline := time.Now().Add(ioTimeout)
@@ -207,18 +281,15 @@ func Fetch(ctx context.Context, path string) (Table, error) {
 		deadline = dl
 	}
 	c.SetDeadline(deadline)
-	if err := json.NewEncoder(c).Encode(Request{Op: "list"}); err != nil {
-		return Table{}, err
+	if err := json.NewEncoder(c).Encode(Request{Op: op}); err != nil {
+		return Response{}, err
 	}
 	var resp Response
 	if err := json.NewDecoder(c).Decode(&resp); err != nil {
-		return Table{}, fmt.Errorf("reading the director's answer: %w", err)
+		return Response{}, fmt.Errorf("reading the director's answer: %w", err)
 	}
 	if resp.Error != "" {
-		return Table{}, errors.New(resp.Error)
+		return Response{}, errors.New(resp.Error)
 	}
-	if resp.Table == nil {
-		return Table{}, errors.New("empty answer from the director")
-	}
-	return *resp.Table, nil
+	return resp, nil
 }
