@@ -168,6 +168,11 @@ func (p *parser) realServer(vs *VirtualServer, s stmt) *block {
 		"uthreshold":         {line: p.setInt(&rs.UThreshold, 0, 1<<30)},
 		"lthreshold":         {line: p.setInt(&rs.LThreshold, 0, 1<<30)},
 		"alpha":              {line: p.setFlag(&rs.Alpha)},
+		"proxy_protocol": {line: func(s stmt) {
+			if v, ok := p.oneOf(s, 0, "v1", "v2"); ok {
+				rs.ProxyProtocol = int(v[1] - '0')
+			}
+		}},
 	}
 	for _, typ := range []string{"TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK", "MYSQL_CHECK"} {
 		kws[typ] = keyword{sub: func(s stmt) *block { return p.checker(rs, s) }}
@@ -352,4 +357,41 @@ func rangeEnd(first netip.Addr, last string) (netip.Addr, bool) {
 	}
 	b[14], b[15] = byte(n>>8), byte(n)
 	return netip.AddrFrom16(b), true
+}
+
+// maxLVSTimeout is keepalived's LVS_MAX_TIMEOUT (31 days).
+const maxLVSTimeout = 86400 * 31
+
+// lvsTimeouts reads global_defs `lvs_timeouts [tcp N] [tcpfin N] [udp N]`
+// (whole seconds; 0 leaves the kernel's default).
+func (p *parser) lvsTimeouts(s stmt) {
+	args := s.args()
+	if len(args) == 0 {
+		p.rep.errorf(s.pos, "lvs_timeouts: expected `lvs_timeouts [tcp N] [tcpfin N] [udp N]`")
+		return
+	}
+	t := &p.cfg.Global.LVSTimeouts
+	for i := 0; i < len(args); i += 2 {
+		var dst *time.Duration
+		switch args[i] {
+		case "tcp":
+			dst = &t.TCP
+		case "tcpfin":
+			dst = &t.TCPFin
+		case "udp":
+			dst = &t.UDP
+		default:
+			p.rep.errorf(s.pos, "lvs_timeouts: unknown protocol %q, expected tcp, tcpfin or udp", args[i])
+			return
+		}
+		if i+1 >= len(args) {
+			p.rep.errorf(s.pos, "lvs_timeouts: %s: missing value, expected seconds in 0..%d", args[i], maxLVSTimeout)
+			return
+		}
+		n, ok := p.parseIntFor("lvs_timeouts "+args[i], s, args[i+1], 0, maxLVSTimeout)
+		if !ok {
+			return
+		}
+		*dst = time.Duration(n) * time.Second
+	}
 }

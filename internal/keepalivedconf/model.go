@@ -86,6 +86,15 @@ type GlobalDefs struct {
 	DynamicInterfaces        bool
 	LVSFlush                 bool
 	LVSFlushOnStop           bool
+	LVSTimeouts              LVSTimeouts // lvs_timeouts
+}
+
+// LVSTimeouts is global_defs `lvs_timeouts tcp N tcpfin N udp N` (ipvsadm
+// --set); 0 = not set (the kernel's 900 s, 120 s and 300 s).
+type LVSTimeouts struct {
+	TCP    time.Duration // established TCP connections
+	TCPFin time.Duration // TCP connections after a FIN
+	UDP    time.Duration
 }
 
 // GARPSettings are the gratuitous ARP / unsolicited NA repeat counts and delays.
@@ -294,6 +303,7 @@ type RealServer struct {
 	UThreshold       int // 0 = no limit
 	LThreshold       int
 	Alpha            bool
+	ProxyProtocol    int // shardcat extension `proxy_protocol v1|v2`: 0 = none
 	Checkers         []*Checker
 }
 

@@ -96,6 +96,7 @@ func (p *parser) globalDefs(stmt) *block {
 		"vrrp_garp_extra_if", "vrrp_delay_after_boot", "process_names", "snmp_socket"} {
 		b.keywords[kw] = keyword{ignored: true}
 	}
+	b.keywords["lvs_timeouts"] = keyword{line: p.lvsTimeouts} // lvs.go
 	return b
 }
 
