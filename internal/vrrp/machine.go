@@ -142,6 +142,7 @@ type Action struct {
 	Kind     ActionKind
 	Advert   Advert       // ActSendAdvert
 	From, To State        // ActStateChange
+	Reason   string       // ActStateChange: why, for logs and status
 	Addrs    []netip.Addr // ActAddVIPs, ActRemoveVIPs, ActAnnounce
 }
 
@@ -176,6 +177,15 @@ type Machine struct {
 	advertAt  time.Time // Adver_Timer (Master)
 	garpAt    time.Time // second GARP batch (Master)
 	preemptAt time.Time // end of preempt delay; zero: not running
+
+	// downReason is why downAt was last set, the reason given if it expires.
+	downReason string
+	// masterAddr is the current master as far as this router knows: the
+	// source of the last accepted advert, or its own address as master.
+	masterAddr netip.Addr
+	// changes are the state changes of the last output, so a driver's
+	// transition hook can learn their reasons.
+	changes []Action
 
 	out []Action
 }
@@ -238,25 +248,44 @@ func (m *Machine) Deadline() time.Time {
 
 func (m *Machine) output() Output {
 	o := Output{Actions: m.out, Deadline: m.Deadline()}
+	m.changes = m.changes[:0]
+	for _, a := range m.out {
+		if a.Kind == ActStateChange {
+			m.changes = append(m.changes, a)
+		}
+	}
 	m.out = nil
 	return o
 }
+
+// MasterAddr returns the current master's address as learnt from accepted
+// adverts (its own address while master); invalid when unknown.
+func (m *Machine) MasterAddr() netip.Addr { return m.masterAddr }
+
+// LastChanges returns the state changes (with their reasons) of the most
+// recent output. A driver's transition hook, running right after it
+// performed that output, uses it to log why.
+func (m *Machine) LastChanges() []Action { return append([]Action(nil), m.changes...) }
+
+// Pending returns an output with no actions and the current deadline: what
+// an event that changed nothing returns (drivers re-arm their timer from it).
+func (m *Machine) Pending() Output { return m.output() }
 
 // Start is the RFC Startup event (keepalived: instance start or interface
 // up). An owner becomes master at once; everyone else, even with
 // StateMaster, starts as backup and waits Master_Down_Interval.
 func (m *Machine) Start(now time.Time) Output {
 	if m.state == Init {
-		m.start(now)
+		m.start(now, "startup")
 	}
 	return m.output()
 }
 
-func (m *Machine) start(now time.Time) {
+func (m *Machine) start(now time.Time, reason string) {
 	if m.cfg.Priority == OwnerPriority {
-		m.becomeMaster(now)
+		m.becomeMaster(now, "address owner (priority 255)")
 	} else {
-		m.becomeBackup(now)
+		m.becomeBackup(now, reason)
 		if m.cfg.PreemptDelay > 0 {
 			m.preemptAt = now.Add(m.cfg.PreemptDelay)
 		}
@@ -266,18 +295,55 @@ func (m *Machine) start(now time.Time) {
 // Shutdown is the RFC Shutdown event: a master sends one advert with
 // priority 0 and removes its VIPs; the machine returns to Init.
 func (m *Machine) Shutdown(now time.Time) Output {
-	m.leave(Init)
+	m.leave(Init, "shutdown")
 	return m.output()
 }
 
 // SetFault moves the instance to FAULT (interface down, tracked failure) or,
 // with fault false, out of it into BACKUP. A master leaving sends priority 0.
 func (m *Machine) SetFault(fault bool, now time.Time) Output {
-	switch {
-	case fault && m.state != Fault:
-		m.leave(Fault)
-	case !fault && m.state == Fault:
-		m.start(now)
+	if fault {
+		return m.EnterFault("fault", now)
+	}
+	return m.LeaveFault("fault cleared", now)
+}
+
+// EnterFault is SetFault(true) with the reason given for the transition,
+// e.g. "tracked script chk_x failed".
+func (m *Machine) EnterFault(reason string, now time.Time) Output {
+	if m.state != Fault {
+		m.leave(Fault, reason)
+	}
+	return m.output()
+}
+
+// LeaveFault is SetFault(false) with the reason given for the transition.
+func (m *Machine) LeaveFault(reason string, now time.Time) Output {
+	if m.state == Fault {
+		m.start(now, reason)
+	}
+	return m.output()
+}
+
+// ForceMaster moves a backup to MASTER at once, as keepalived does for the
+// other members of a vrrp_sync_group when one of them becomes master.
+// Other states are left alone (a faulty member stays in FAULT).
+func (m *Machine) ForceMaster(reason string, now time.Time) Output {
+	if m.state == Backup {
+		m.becomeMaster(now, reason)
+	}
+	return m.output()
+}
+
+// ForceBackup moves a master to BACKUP without a priority 0 advert (the
+// group's peer is taking over), as keepalived does for the other members
+// of a vrrp_sync_group when one of them falls back to backup. The
+// master-down timer starts so that the instance can win back later.
+func (m *Machine) ForceBackup(reason string, now time.Time) Output {
+	if m.state == Master {
+		m.leaveMaster(Backup, false, reason)
+		m.masterAddr = netip.Addr{}
+		m.setDown(now.Add(m.MasterDownInterval()), "master down timer expired")
 	}
 	return m.output()
 }
@@ -307,7 +373,7 @@ func (m *Machine) Tick(now time.Time) Output {
 	switch m.state {
 	case Backup:
 		if !m.downAt.IsZero() && !now.Before(m.downAt) {
-			m.becomeMaster(now)
+			m.becomeMaster(now, m.downReason)
 		}
 	case Master:
 		if !m.garpAt.IsZero() && !now.Before(m.garpAt) {
@@ -401,7 +467,8 @@ func (m *Machine) Receive(src netip.Addr, a Advert, ttl int, now time.Time) (Out
 func (m *Machine) backupRx(src netip.Addr, a Advert, now time.Time) {
 	if a.Priority == 0 {
 		// The master is leaving: take over after Skew_Time.
-		m.downAt = now.Add(m.SkewTime())
+		m.setDown(now.Add(m.SkewTime()), fmt.Sprintf("priority 0 advert from %v", src))
+		m.masterAddr = netip.Addr{}
 		return
 	}
 	accept := m.cfg.NoPreempt || a.Priority >= m.prio
@@ -420,7 +487,12 @@ func (m *Machine) backupRx(src netip.Addr, a Advert, now time.Time) {
 	if m.cfg.Version == 3 {
 		m.masterAdverInt = a.Interval
 	}
-	m.downAt = now.Add(m.MasterDownInterval())
+	m.masterAddr = src
+	m.setDown(now.Add(m.MasterDownInterval()), "master down timer expired")
+}
+
+func (m *Machine) setDown(at time.Time, reason string) {
+	m.downAt, m.downReason = at, reason
 }
 
 // masterRx is RFC 5798 §6.4.3 with keepalived's answer to lower priorities.
@@ -433,8 +505,13 @@ func (m *Machine) masterRx(src netip.Addr, a Advert, now time.Time) {
 		if m.cfg.Version == 3 {
 			m.masterAdverInt = a.Interval
 		}
-		m.leaveMaster(Backup, false)
-		m.downAt = now.Add(m.MasterDownInterval())
+		reason := fmt.Sprintf("higher priority advert from %v (priority %d > %d)", src, a.Priority, m.prio)
+		if a.Priority == m.prio {
+			reason = fmt.Sprintf("equal priority advert from higher address %v", src)
+		}
+		m.leaveMaster(Backup, false, reason)
+		m.masterAddr = src
+		m.setDown(now.Add(m.MasterDownInterval()), "master down timer expired")
 	default:
 		// Lower priority (or equal with a lower address): keepalived
 		// sends an advert at once to force a new election.
@@ -445,16 +522,18 @@ func (m *Machine) masterRx(src netip.Addr, a Advert, now time.Time) {
 	}
 }
 
-func (m *Machine) becomeBackup(now time.Time) {
-	m.setState(Backup)
+func (m *Machine) becomeBackup(now time.Time, reason string) {
+	m.setState(Backup, reason)
 	m.masterAdverInt = m.cfg.AdvertInterval
-	m.downAt = now.Add(m.MasterDownInterval())
+	m.masterAddr = netip.Addr{}
+	m.setDown(now.Add(m.MasterDownInterval()), "master down timer expired")
 }
 
 // becomeMaster follows keepalived's order: advert first (so the old master
 // drops its VIPs), add VIPs, gratuitous ARP/NA, second batch later.
-func (m *Machine) becomeMaster(now time.Time) {
-	m.setState(Master)
+func (m *Machine) becomeMaster(now time.Time, reason string) {
+	m.setState(Master, reason)
+	m.masterAddr = m.cfg.Address
 	m.downAt = time.Time{}
 	m.preemptAt = time.Time{}
 	m.masterAdverInt = m.cfg.AdvertInterval
@@ -469,32 +548,33 @@ func (m *Machine) becomeMaster(now time.Time) {
 }
 
 // leave moves to Init or Fault; a master sends priority 0 first.
-func (m *Machine) leave(to State) {
+func (m *Machine) leave(to State, reason string) {
+	m.masterAddr = netip.Addr{}
 	switch m.state {
 	case Master:
-		m.leaveMaster(to, true)
+		m.leaveMaster(to, true, reason)
 	case to:
 	default:
-		m.setState(to)
+		m.setState(to, reason)
 		m.downAt = time.Time{}
 		m.preemptAt = time.Time{}
 	}
 }
 
-func (m *Machine) leaveMaster(to State, release bool) {
+func (m *Machine) leaveMaster(to State, release bool, reason string) {
 	if release {
 		m.sendAdvert(0)
 	}
 	m.advertAt, m.garpAt = time.Time{}, time.Time{}
 	m.out = append(m.out, Action{Kind: ActRemoveVIPs, Addrs: m.vips()})
-	m.setState(to)
+	m.setState(to, reason)
 }
 
-func (m *Machine) setState(s State) {
+func (m *Machine) setState(s State, reason string) {
 	if s == m.state {
 		return
 	}
-	m.out = append(m.out, Action{Kind: ActStateChange, From: m.state, To: s})
+	m.out = append(m.out, Action{Kind: ActStateChange, From: m.state, To: s, Reason: reason})
 	m.state = s
 }
 

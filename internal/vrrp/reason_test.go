@@ -1,0 +1,155 @@
+package vrrp
+
+import (
+	"net/netip"
+	"testing"
+)
+
+// reasonOf returns the reason of the only state change in out.
+func reasonOf(t *testing.T, out Output) string {
+	t.Helper()
+	var rs []string
+	for _, a := range out.Actions {
+		if a.Kind == ActStateChange {
+			rs = append(rs, a.Reason)
+		}
+	}
+	if len(rs) != 1 {
+		t.Fatalf("%d state changes in %v, want 1", len(rs), out.Actions)
+	}
+	return rs[0]
+}
+
+func TestScenarioTransitionsCarryReasons(t *testing.T) {
+	// Given a backup that has heard master B.
+	m := newMachine(t, nil)
+	if got := reasonOf(t, m.Start(t0)); got != "startup" {
+		t.Errorf("start reason %q", got)
+	}
+	if _, err := m.Receive(addrB, m.Advert(120), TTL, t0.Add(sec)); err != nil {
+		t.Fatal(err)
+	}
+	if m.MasterAddr() != addrB {
+		t.Errorf("master address %v, want %v", m.MasterAddr(), addrB)
+	}
+	// When B goes silent, then the down timer makes us master, and says so.
+	out := m.Tick(t0.Add(sec + mdi100))
+	if got := reasonOf(t, out); got != "master down timer expired" {
+		t.Errorf("takeover reason %q", got)
+	}
+	if m.MasterAddr() != addrA {
+		t.Errorf("master address %v, want own %v", m.MasterAddr(), addrA)
+	}
+	if lc := m.LastChanges(); len(lc) != 1 || lc[0].To != Master {
+		t.Errorf("LastChanges %v", lc)
+	}
+	// When C advertises a higher priority, then we yield, naming C.
+	out, err := m.Receive(addrC, m.Advert(200), TTL, t0.Add(6*sec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := reasonOf(t, out); got != "higher priority advert from 10.0.0.3 (priority 200 > 100)" {
+		t.Errorf("yield reason %q", got)
+	}
+	if m.MasterAddr() != addrC {
+		t.Errorf("master address %v, want %v", m.MasterAddr(), addrC)
+	}
+	// When C releases with priority 0, then we take over after skew, saying why.
+	if _, err := m.Receive(addrC, m.Advert(0), TTL, t0.Add(7*sec)); err != nil {
+		t.Fatal(err)
+	}
+	if m.MasterAddr().IsValid() {
+		t.Errorf("master address %v after priority 0, want none", m.MasterAddr())
+	}
+	if got := reasonOf(t, m.Tick(t0.Add(7*sec+skew2(100)))); got != "priority 0 advert from 10.0.0.3" {
+		t.Errorf("release takeover reason %q", got)
+	}
+	// When a tracked script fails, then FAULT carries its name.
+	out = m.EnterFault("tracked script chk_x failed", t0.Add(8*sec))
+	if got := reasonOf(t, out); got != "tracked script chk_x failed" || m.State() != Fault {
+		t.Errorf("fault: state %v reason %q", m.State(), got)
+	}
+	if out.Actions[0].Kind != ActSendAdvert || out.Actions[0].Advert.Priority != 0 {
+		t.Errorf("a master entering FAULT must release with priority 0 first: %v", out.Actions)
+	}
+	if got := reasonOf(t, m.LeaveFault("tracked script chk_x succeeded", t0.Add(9*sec))); got != "tracked script chk_x succeeded" || m.State() != Backup {
+		t.Errorf("leave fault: state %v reason %q", m.State(), got)
+	}
+	if got := reasonOf(t, m.Shutdown(t0.Add(10*sec))); got != "shutdown" {
+		t.Errorf("shutdown reason %q", got)
+	}
+}
+
+func TestScenarioSyncGroupForcesMaster(t *testing.T) {
+	// Given a backup waiting for its down timer.
+	m := newMachine(t, nil)
+	m.Start(t0)
+	// When its sync group forces it to master, then it becomes master now,
+	// with the usual advert, VIPs and announce, and the group as reason.
+	out := m.ForceMaster("sync group G", t0.Add(sec))
+	if m.State() != Master || reasonOf(t, out) != "sync group G" {
+		t.Fatalf("state %v, actions %v", m.State(), out.Actions)
+	}
+	if got := actions(out); got != becomeMaster {
+		t.Errorf("actions %q, want %q", got, becomeMaster)
+	}
+	if !out.Deadline.Equal(t0.Add(2 * sec)) {
+		t.Errorf("deadline %v, want the next advert at 2s", out.Deadline.Sub(t0))
+	}
+	// When forced again, nothing happens.
+	if out := m.ForceMaster("sync group G", t0.Add(sec)); len(out.Actions) != 0 {
+		t.Errorf("second ForceMaster acted: %v", out.Actions)
+	}
+}
+
+func TestScenarioSyncGroupForcesBackup(t *testing.T) {
+	// Given a master.
+	m := masterAt(t, nil)
+	now := t0.Add(10 * sec)
+	// When its sync group forces it back, then it removes the VIPs without
+	// a priority 0 advert (the peer group is taking over) and starts its
+	// master-down timer.
+	out := m.ForceBackup("sync group G", now)
+	if m.State() != Backup || reasonOf(t, out) != "sync group G" {
+		t.Fatalf("state %v, actions %v", m.State(), out.Actions)
+	}
+	if got := actions(out); got != "remove-vips state(MASTER->BACKUP)" {
+		t.Errorf("actions %q", got)
+	}
+	if !out.Deadline.Equal(now.Add(mdi100)) {
+		t.Errorf("deadline %v, want master down interval", out.Deadline.Sub(now))
+	}
+	// A faulty machine is not forced anywhere.
+	f := newMachine(t, nil)
+	f.Start(t0)
+	f.SetFault(true, t0)
+	if out := f.ForceMaster("sync group G", t0.Add(sec)); len(out.Actions) != 0 || f.State() != Fault {
+		t.Errorf("ForceMaster moved a FAULT machine: %v", out.Actions)
+	}
+	if out := f.ForceBackup("sync group G", t0.Add(sec)); len(out.Actions) != 0 || f.State() != Fault {
+		t.Errorf("ForceBackup moved a FAULT machine: %v", out.Actions)
+	}
+}
+
+func TestPendingKeepsDeadline(t *testing.T) {
+	m := newMachine(t, nil)
+	m.Start(t0)
+	out := m.Pending()
+	if len(out.Actions) != 0 || !out.Deadline.Equal(t0.Add(mdi100)) {
+		t.Errorf("Pending = %v, deadline %v", out.Actions, out.Deadline.Sub(t0))
+	}
+	if (netip.Addr{}) != m.MasterAddr() {
+		t.Errorf("no master known yet, got %v", m.MasterAddr())
+	}
+}
+
+func actions(out Output) string {
+	s := ""
+	for i, a := range out.Actions {
+		if i > 0 {
+			s += " "
+		}
+		s += a.String()
+	}
+	return s
+}
