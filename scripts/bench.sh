@@ -5,12 +5,17 @@
 #   proxy      shardcat proxy, one unsharded node (the same MariaDB)
 #   sharded    shardcat proxy, sbtest1..N sharded by id with mod-long over
 #              two more MariaDB servers
+#   director   shardcat director (keepalived.conf virtual_server, rr, one
+#              real server with MYSQL_CHECK) in front of the direct MariaDB:
+#              the L4 hop, compared with HAProxy
 # for oltp_point_select and oltp_read_only, with prepared statements
 # (ps=auto) and without (ps=disable). Prints QPS (median of REPEAT runs),
-# p95 latency and the ratios to direct and to HAProxy.
+# p95 latency and the ratios to direct and to HAProxy; then, unless
+# CONNRATE=0, new MySQL connections per second through each target
+# (scripts/connrate: connect, authenticate, ping, quit in a loop).
 #
 #   THREADS=16 TIME=10 REPEAT=3 TABLES=4 TABLE_SIZE=10000 scripts/bench.sh
-#   TARGETS="direct haproxy" TESTS=oltp_point_select PS_MODES=auto scripts/bench.sh
+#   TARGETS="direct haproxy director" TESTS=oltp_point_select PS_MODES=auto scripts/bench.sh
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -22,7 +27,8 @@ TABLES=${TABLES:-4}
 TABLE_SIZE=${TABLE_SIZE:-10000}
 TESTS=${TESTS:-oltp_point_select oltp_read_only}
 PS_MODES=${PS_MODES:-auto disable}
-TARGETS=${TARGETS:-direct haproxy proxy sharded}
+TARGETS=${TARGETS:-direct haproxy director proxy sharded}
+CONNRATE=${CONNRATE:-1}
 
 for tool in sysbench haproxy; do
 	command -v "$tool" >/dev/null || sc_die "$tool is missing (apt-get install sysbench haproxy, or run scripts/test.sh as root)"
@@ -129,6 +135,34 @@ if wants sharded && [[ -z "${UNAVAILABLE[sharded]:-}" ]]; then
 	fi
 fi
 
+if wants director; then
+	if sc_build_shardcat; then
+		PORT[director]=$(sc_free_port)
+		cat >"$SC_WORK/director.conf" <<CONF
+virtual_server 127.0.0.1 ${PORT[director]} {
+    delay_loop 2
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 127.0.0.1 ${PORT[direct]} {
+        weight 1
+        MYSQL_CHECK {
+            user bench
+            password benchpw
+            connect_timeout 2
+        }
+    }
+}
+CONF
+		sc_log "starting shardcat director on ${PORT[director]}"
+		"$SC_WORK/bin/shardcat" director -f "$SC_WORK/director.conf" --socket "" >"$SC_WORK/director.log" 2>&1 &
+		SC_PIDS+=("$!")
+		sc_wait_port "${PORT[director]}" "$!" "$SC_WORK/director.log" || sc_die "shardcat director did not start"
+	else
+		UNAVAILABLE[director]="go build ./cmd/shardcat failed"
+	fi
+fi
+
 # The sharded rows must sit where mod-long puts them, all of them once.
 if [[ -n "${PORT[sharded]:-}" ]]; then
 	total=0
@@ -181,6 +215,28 @@ for target in $TARGETS; do
 	done
 done
 
+declare -A CPS=() CP95=()
+if [[ "$CONNRATE" != 0 ]]; then
+	(cd "$SC_ROOT" && go build -o "$SC_WORK/bin/connrate" ./scripts/connrate) || sc_die "go build ./scripts/connrate failed"
+	for target in $TARGETS; do
+		[[ -n "${PORT[$target]:-}" ]] || continue
+		cps_runs=() p95_runs=()
+		for r in $(seq 1 "$REPEAT"); do
+			sc_log "$target connection rate run $r/$REPEAT"
+			if out=$("$SC_WORK/bin/connrate" -addr "127.0.0.1:${PORT[$target]}" -user bench -password benchpw \
+				-db sbtest -threads "$THREADS" -time "${TIME}s" 2>"$SC_WORK/connrate-$target-$r.err"); then
+				cps_runs+=("$(sed -E 's/.*conns\/s=([0-9.]+).*/\1/' <<<"$out")")
+				p95_runs+=("$(sed -E 's/.*p95_ms=([0-9.]+).*/\1/' <<<"$out")")
+				grep -q 'errors=0' <<<"$out" || sc_log "$target: $out ($(cat "$SC_WORK/connrate-$target-$r.err"))"
+			else
+				sc_log "connrate failed: $(cat "$SC_WORK/connrate-$target-$r.err")"
+			fi
+		done
+		CPS[$target]=$(median "${cps_runs[@]}")
+		CP95[$target]=$(median "${p95_runs[@]}")
+	done
+fi
+
 round() { # round VALUE: integers for numbers, other text as is
 	if [[ "$1" =~ ^[0-9]+([.][0-9]+)?$ ]]; then printf '%.0f' "$1"; else printf '%s' "$1"; fi
 }
@@ -214,3 +270,15 @@ echo "$(nproc) CPUs shared by every process; load average before the runs $LOAD_
 		done
 	done
 } | column -t -s $'\t'
+if [[ "$CONNRATE" != 0 ]]; then
+	echo
+	echo "new connections per second (connect + authenticate + ping + quit), $THREADS workers, $TIME s, median of $REPEAT"
+	{
+		printf 'target\tconns/s\tp95 ms\tvs direct\tvs haproxy\n'
+		for target in $TARGETS; do
+			[[ -n "${CPS[$target]:-}" ]] || continue
+			printf '%s\t%s\t%s\t%s\t%s\n' "$target" "$(round "${CPS[$target]}")" "${CP95[$target]}" \
+				"$(ratio "${CPS[$target]}" "${CPS[direct]:--}")" "$(ratio "${CPS[$target]}" "${CPS[haproxy]:--}")"
+		done
+	} | column -t -s $'\t'
+fi
