@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -125,4 +126,51 @@ vrrp_instance VI_1 {
     }
 }
 `, ifname, state, ifname, prio, src, peer, vip, ifname)
+}
+
+// VRRPConf describes a keepalived.conf with one vrrp_instance VI_1, for
+// keepalived and shardcat alike.
+type VRRPConf struct {
+	State     string // MASTER or BACKUP
+	Interface string
+	VRID      int // 51 when 0
+	Priority  int
+	Version   int    // 2 or 3
+	Advert    string // advert_int as written, e.g. "1" or "0.1"
+	SrcIP     string // unicast_src_ip; "" = keepalived's default source
+	Peers     []string
+	AuthPass  string // PASS authentication (v2) when not empty
+	VIP       string // with its prefix, e.g. 10.213.1.100/24
+	NoPreempt bool
+	Extra     string // more lines inside vrrp_instance
+}
+
+// String renders the configuration. The second gratuitous ARP batch is off
+// (vrrp_garp_master_delay 0), as in test-peers.md.
+func (c VRRPConf) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "global_defs {\n    router_id %s\n    vrrp_version %d\n    enable_script_security\n    script_user root\n    vrrp_garp_master_delay 0\n}\n",
+		c.Interface, c.Version)
+	vrid := c.VRID
+	if vrid == 0 {
+		vrid = 51
+	}
+	fmt.Fprintf(&b, "vrrp_instance VI_1 {\n    state %s\n    interface %s\n    virtual_router_id %d\n    priority %d\n    advert_int %s\n",
+		c.State, c.Interface, vrid, c.Priority, c.Advert)
+	if c.NoPreempt {
+		b.WriteString("    nopreempt\n")
+	}
+	if c.SrcIP != "" {
+		fmt.Fprintf(&b, "    unicast_src_ip %s\n", c.SrcIP)
+	}
+	if len(c.Peers) > 0 {
+		fmt.Fprintf(&b, "    unicast_peer {\n        %s\n    }\n", strings.Join(c.Peers, "\n        "))
+	}
+	if c.AuthPass != "" {
+		fmt.Fprintf(&b, "    authentication {\n        auth_type PASS\n        auth_pass %s\n    }\n", c.AuthPass)
+	}
+	fmt.Fprintf(&b, "    virtual_ipaddress {\n        %s dev %s\n    }\n", c.VIP, c.Interface)
+	b.WriteString(c.Extra)
+	b.WriteString("}\n")
+	return b.String()
 }

@@ -1,15 +1,17 @@
 //go:build linux
 
 // Package driver runs one vrrp.Machine for a keepalived vrrp_instance: the
-// I/O around the pure machine. It owns a raw IPv4 socket for IP protocol 112
-// bound to the instance's interface (multicast 224.0.0.18 joined on that
-// interface, or unicast peers), feeds received adverts with their real TTL to
-// the machine, keeps the machine's timer on the monotonic clock, and performs
-// the actions: adverts, VIPs (with `ip addr add/del` in the current network
-// namespace), gratuitous ARPs (AF_PACKET) and, on shutdown, the priority 0
-// advert and VIP removal.
-//
-// Only IPv4 instances are supported.
+// I/O around the pure machine. It owns a raw socket for IP protocol 112
+// bound to the instance's interface: IPv4 (multicast 224.0.0.18, or unicast
+// peers) or, for an instance whose VIPs are IPv6, VRRPv3 over IPv6
+// (multicast ff02::12 from the interface's link-local address, or unicast).
+// It feeds received adverts with their real TTL/hop limit to the machine,
+// keeps the machine's timer on the monotonic clock, and performs the
+// actions: adverts, VIPs and excluded VIPs (netlink, in the current network
+// namespace), gratuitous ARPs (AF_PACKET) and unsolicited neighbour
+// advertisements (garp_master_repeat per batch, garp_master_refresh,
+// garp_lower_prio_repeat/delay) and, on shutdown, the priority 0 advert and
+// VIP removal.
 package driver
 
 import (
@@ -19,7 +21,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
@@ -70,7 +71,8 @@ type Driver struct {
 	ifi    *net.Interface
 	peers  []netip.Addr
 	logf   func(format string, args ...any)
-	fd     int
+	sock   vrrpSocket
+	na     map[string]*naSender // ICMPv6 senders per interface, opened on first NA
 	closed sync.Once
 
 	onTransition func(Transition)
@@ -121,8 +123,8 @@ func MachineConfig(inst *keepalivedconf.VRRPInstance, own netip.Addr) (vrrp.Conf
 		}
 	}
 	for _, v := range inst.VirtualIPs {
-		if !v.Prefix.Addr().Is4() {
-			return vrrp.Config{}, fmt.Errorf("vrrp_instance %s: virtual_ipaddress %s: only IPv4 is supported", inst.Name, v.Prefix)
+		if v.Prefix.Addr().Is4() != own.Is4() {
+			return vrrp.Config{}, fmt.Errorf("vrrp_instance %s: virtual_ipaddress %s: not of the family of the source address %s", inst.Name, v.Prefix, own)
 		}
 		cfg.VIPs = append(cfg.VIPs, v.Prefix.Addr())
 	}
@@ -143,17 +145,25 @@ func New(inst *keepalivedconf.VRRPInstance, opts Options) (*Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vrrp_instance %s: interface %q: %w", inst.Name, inst.Interface, err)
 	}
+	// The instance's family is its VIPs' (keepalived's rule).
+	v6 := len(inst.VirtualIPs) > 0 && inst.VirtualIPs[0].Prefix.Addr().Is6()
 	own := inst.UnicastSrcIP
 	if !own.IsValid() {
 		own = inst.McastSrcIP
 	}
-	if !own.IsValid() {
-		if own, err = firstIPv4(ifi); err != nil {
-			return nil, fmt.Errorf("vrrp_instance %s: %w", inst.Name, err)
-		}
+	switch {
+	case own.IsValid():
+		own = own.Unmap()
+	case v6:
+		own, err = linkLocal(ifi)
+	default:
+		own, err = firstIPv4(ifi)
 	}
-	if !own.Is4() {
-		return nil, fmt.Errorf("vrrp_instance %s: source address %s: only IPv4 is supported", inst.Name, own)
+	if err != nil {
+		return nil, fmt.Errorf("vrrp_instance %s: %w", inst.Name, err)
+	}
+	if own.Is6() != v6 {
+		return nil, fmt.Errorf("vrrp_instance %s: source address %s is not of the VIPs' family", inst.Name, own)
 	}
 	cfg, err := MachineConfig(inst, own)
 	if err != nil {
@@ -163,15 +173,22 @@ func New(inst *keepalivedconf.VRRPInstance, opts Options) (*Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vrrp_instance %s: %w", inst.Name, err)
 	}
-	d := &Driver{inst: inst, cfg: cfg, ifi: ifi, logf: logf, m: m, fd: -1,
+	d := &Driver{inst: inst, cfg: cfg, ifi: ifi, logf: logf, m: m,
 		onTransition: opts.OnTransition, events: make(chan func(*vrrp.Machine, time.Time) vrrp.Output, 16)}
 	for _, p := range inst.UnicastPeers {
-		if !p.Addr.Is4() {
-			return nil, fmt.Errorf("vrrp_instance %s: unicast_peer %s: only IPv4 is supported", inst.Name, p.Addr)
+		if p.Addr.Unmap().Is6() != v6 {
+			return nil, fmt.Errorf("vrrp_instance %s: unicast_peer %s is not of the VIPs' family", inst.Name, p.Addr)
 		}
-		d.peers = append(d.peers, p.Addr)
+		d.peers = append(d.peers, p.Addr.Unmap())
 	}
-	if d.fd, err = openSocket(ifi, own, len(d.peers) == 0); err != nil {
+	if v6 {
+		d.sock, err = openSocket6(ifi, own, len(d.peers) == 0)
+	} else {
+		var fd int
+		fd, err = openSocket(ifi, own, len(d.peers) == 0)
+		d.sock = socket4(fd)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("vrrp_instance %s: %w", inst.Name, err)
 	}
 	return d, nil
@@ -240,6 +257,43 @@ func openSocket(ifi *net.Interface, src netip.Addr, multicast bool) (int, error)
 	return fd, nil
 }
 
+// vrrpSocket is the instance's VRRP socket: socket4 or *socket6.
+type vrrpSocket interface {
+	send(b []byte, dst netip.Addr) error
+	// recv returns errRetry when nothing arrived in time.
+	recv(buf []byte) (packet, error)
+	close() error
+}
+
+// errRetry is a receive timeout: no packet, check for stop and read again.
+var errRetry = errors.New("no packet")
+
+// socket4 is the raw IPv4 socket's descriptor.
+type socket4 int
+
+func (s socket4) send(b []byte, dst netip.Addr) error {
+	return syscall.Sendto(int(s), b, 0, &syscall.SockaddrInet4{Addr: dst.As4()})
+}
+
+// recv reads an IPv4 datagram (raw IPv4 sockets deliver the IP header,
+// which gives the real TTL).
+func (s socket4) recv(buf []byte) (packet, error) {
+	n, _, err := syscall.Recvfrom(int(s), buf, 0)
+	if err != nil {
+		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EINTR) {
+			return packet{}, errRetry
+		}
+		return packet{}, err
+	}
+	p, ok := parseIPv4(buf[:n])
+	if !ok {
+		return packet{}, errRetry
+	}
+	return p, nil
+}
+
+func (s socket4) close() error { return syscall.Close(int(s)) }
+
 // State returns the machine's current state.
 func (d *Driver) State() vrrp.State {
 	d.mu.Lock()
@@ -307,8 +361,11 @@ func (d *Driver) Run(ctx context.Context) error {
 
 	var timer *time.Timer
 	var timerC <-chan time.Time
+	var garp garpTimers
+	defer garp.stop()
 	apply := func(out vrrp.Output) {
 		d.perform(out.Actions)
+		garp.sync(d.State() == vrrp.Master, d.inst.GARP.MasterRefresh)
 		if timer != nil {
 			timer.Stop()
 			timer, timerC = nil, nil
@@ -340,7 +397,9 @@ func (d *Driver) Run(ctx context.Context) error {
 			return nil
 		case p := <-pkts:
 			d.mu.Lock()
+			wasMaster := d.m.State() == vrrp.Master
 			out, err := d.m.ReceivePacket(p.src, p.dst, p.payload, p.ttl, time.Now())
+			lower := err == nil && wasMaster && d.m.State() == vrrp.Master && lowerPriority(p, d.m.Priority(), d.cfg.Address)
 			if err != nil {
 				if r := vrrp.ReasonOf(err); r >= 0 && r < vrrp.NumDropReasons {
 					d.drops[r]++
@@ -358,6 +417,20 @@ func (d *Driver) Run(ctx context.Context) error {
 				continue
 			}
 			apply(out)
+			if lower && d.inst.GARP.LowerPrioRepeat > 0 {
+				// keepalived re-announces to a lower-priority
+				// router that believes it is master, and again
+				// after garp_lower_prio_delay.
+				d.announce(d.announced(d.cfg.VIPs), d.inst.GARP.LowerPrioRepeat)
+				if d.inst.GARP.LowerPrioDelay > 0 && garp.lower == nil {
+					garp.lower = time.NewTimer(d.inst.GARP.LowerPrioDelay)
+				}
+			}
+		case <-garp.refreshC():
+			d.announce(d.announced(d.cfg.VIPs), d.inst.GARP.MasterRefreshRepeat)
+		case <-garp.lowerC():
+			garp.lower = nil
+			d.announce(d.announced(d.cfg.VIPs), d.inst.GARP.LowerPrioRepeat)
 		case <-timerC:
 			timer, timerC = nil, nil
 			d.mu.Lock()
@@ -373,17 +446,39 @@ func (d *Driver) Run(ctx context.Context) error {
 	}
 }
 
+// lowerPriority reports whether an accepted advert came from a router with
+// a lower priority than ours (or equal priority and a lower address): the
+// master's "lower priority" branch. Priority 0 (release) is not lower.
+func lowerPriority(p packet, own uint8, addr netip.Addr) bool {
+	if len(p.payload) < 3 || p.payload[2] == 0 {
+		return false
+	}
+	prio := p.payload[2]
+	return prio < own || prio == own && p.src.Compare(addr) < 0
+}
+
 func (d *Driver) mode() string {
 	if len(d.peers) > 0 {
 		return fmt.Sprintf("unicast from %s to %v", d.cfg.Address, d.peers)
 	}
-	return fmt.Sprintf("multicast from %s to %s", d.cfg.Address, vrrp.MulticastIPv4)
+	return fmt.Sprintf("multicast from %s to %s", d.cfg.Address, d.group())
+}
+
+// group is the multicast destination of the instance's family.
+func (d *Driver) group() netip.Addr {
+	if d.cfg.Address.Is6() {
+		return vrrp.MulticastIPv6
+	}
+	return vrrp.MulticastIPv4
 }
 
 func (d *Driver) close() {
 	d.closed.Do(func() {
-		if d.fd >= 0 {
-			syscall.Close(d.fd)
+		if d.sock != nil {
+			d.sock.close()
+		}
+		for _, s := range d.na {
+			s.close()
 		}
 	})
 }
@@ -391,8 +486,7 @@ func (d *Driver) close() {
 // Close releases the socket of a driver whose Run was never called.
 func (d *Driver) Close() { d.close() }
 
-// readLoop reads IPv4 datagrams (raw sockets deliver the IP header, which
-// gives the real TTL) until stop is closed.
+// readLoop reads adverts with their TTL/hop limit until stop is closed.
 func (d *Driver) readLoop(out chan<- packet, stop <-chan struct{}) {
 	buf := make([]byte, 65536)
 	for {
@@ -401,9 +495,9 @@ func (d *Driver) readLoop(out chan<- packet, stop <-chan struct{}) {
 			return
 		default:
 		}
-		n, _, err := syscall.Recvfrom(d.fd, buf, 0)
+		p, err := d.sock.recv(buf)
 		if err != nil {
-			if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EINTR) {
+			if err == errRetry {
 				continue
 			}
 			select {
@@ -413,10 +507,6 @@ func (d *Driver) readLoop(out chan<- packet, stop <-chan struct{}) {
 			}
 			d.logf("vrrp_instance %s: receive: %v", d.inst.Name, err)
 			time.Sleep(100 * time.Millisecond)
-			continue
-		}
-		p, ok := parseIPv4(buf[:n])
-		if !ok {
 			continue
 		}
 		select {
@@ -475,11 +565,11 @@ func (d *Driver) perform(actions []vrrp.Action) {
 			changes = append(changes, Transition{Instance: d.inst.Name, From: a.From, To: a.To, Priority: prio, At: now})
 			d.logf("vrrp_instance %s: entering %s state (from %s)", d.inst.Name, a.To, a.From)
 		case vrrp.ActAddVIPs:
-			d.vips("add", a.Addrs)
+			d.setAddrs(true, d.virtualIPs(a.Addrs))
 		case vrrp.ActRemoveVIPs:
-			d.vips("del", a.Addrs)
+			d.setAddrs(false, d.virtualIPs(a.Addrs))
 		case vrrp.ActAnnounce:
-			d.announce(a.Addrs)
+			d.announce(d.announced(a.Addrs), d.inst.GARP.MasterRepeat)
 		}
 	}
 }
@@ -487,7 +577,7 @@ func (d *Driver) perform(actions []vrrp.Action) {
 func (d *Driver) sendAdvert(a vrrp.Advert) {
 	dsts := d.peers
 	if len(dsts) == 0 {
-		dsts = []netip.Addr{vrrp.MulticastIPv4}
+		dsts = []netip.Addr{d.group()}
 	}
 	for _, dst := range dsts {
 		b, err := vrrp.Encode(a, d.cfg.Address, dst)
@@ -495,71 +585,21 @@ func (d *Driver) sendAdvert(a vrrp.Advert) {
 			d.logf("vrrp_instance %s: encode advert: %v", d.inst.Name, err)
 			return
 		}
-		if err := syscall.Sendto(d.fd, b, 0, &syscall.SockaddrInet4{Addr: dst.As4()}); err != nil {
+		if err := d.sock.send(b, dst); err != nil {
 			d.logf("vrrp_instance %s: send advert to %s: %v", d.inst.Name, dst, err)
 		}
 	}
 }
 
-// vips adds or removes the virtual addresses with iproute2 in the current
-// network namespace, with the prefix and device of their virtual_ipaddress
-// line.
-func (d *Driver) vips(op string, addrs []netip.Addr) {
-	for _, addr := range addrs {
-		prefix, dev := netip.PrefixFrom(addr, 32), d.ifi.Name
-		var extra []string
-		for _, v := range d.inst.VirtualIPs {
-			if v.Prefix.Addr() == addr {
-				prefix = v.Prefix
-				if v.Dev != "" {
-					dev = v.Dev
-				}
-				if v.Label != "" {
-					extra = append(extra, "label", v.Label)
-				}
-				if v.Scope != "" {
-					extra = append(extra, "scope", v.Scope)
-				}
-				break
-			}
-		}
-		args := append([]string{"addr", op, prefix.String(), "dev", dev}, extra...)
-		outb, err := exec.Command("ip", args...).CombinedOutput()
-		msg := strings.TrimSpace(string(outb))
-		switch {
-		case err == nil:
-			d.logf("vrrp_instance %s: %s VIP %s dev %s", d.inst.Name, map[string]string{"add": "added", "del": "removed"}[op], prefix, dev)
-		case op == "add" && strings.Contains(msg, "File exists"):
-		case op == "del" && strings.Contains(msg, "Cannot assign"):
-		default:
-			d.logf("vrrp_instance %s: ip %s: %v: %s", d.inst.Name, strings.Join(args, " "), err, msg)
-		}
-	}
-}
-
-// announce sends one gratuitous ARP per address on the interface (AF_PACKET).
-// The machine asks again for the garp_master_delay batch.
-func (d *Driver) announce(addrs []netip.Addr) {
-	if len(d.ifi.HardwareAddr) != 6 {
-		d.logf("vrrp_instance %s: no Ethernet address on %s: gratuitous ARP skipped", d.inst.Name, d.ifi.Name)
-		return
-	}
-	fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, int(htons(syscall.ETH_P_ARP)))
-	if err != nil {
-		d.logf("vrrp_instance %s: gratuitous ARP socket: %v", d.inst.Name, err)
-		return
-	}
-	defer syscall.Close(fd)
-	bcast := [8]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
-	sa := &syscall.SockaddrLinklayer{Protocol: htons(syscall.ETH_P_ARP), Ifindex: d.ifi.Index, Halen: 6, Addr: bcast}
+// virtualIPs returns the configuration lines of the machine's VIPs
+// followed by the excluded VIPs, which move with them but are not
+// advertised.
+func (d *Driver) virtualIPs(addrs []netip.Addr) []keepalivedconf.VirtualIP {
+	var out []keepalivedconf.VirtualIP
 	for _, a := range addrs {
-		if !a.Is4() {
-			continue
-		}
-		if err := syscall.Sendto(fd, GratuitousARP(d.ifi.HardwareAddr, a), 0, sa); err != nil {
-			d.logf("vrrp_instance %s: gratuitous ARP for %s: %v", d.inst.Name, a, err)
-		}
+		out = append(out, d.virtualIP(a))
 	}
+	return append(out, d.inst.ExcludedVirtualIPs...)
 }
 
 // GratuitousARP builds the Ethernet frame of a gratuitous ARP request for ip
