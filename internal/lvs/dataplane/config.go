@@ -40,6 +40,28 @@ type ServiceConfig struct {
 
 	DialTimeout time.Duration // connect timeout to real servers; 0 = 5s
 	RealServers []RealServerConfig
+
+	// Quorum is keepalived's quorum: the service is up while the sum of
+	// the weights of the live real servers is >= Quorum+Hysteresis after
+	// being down, and goes down below Quorum-Hysteresis (or at 0). 0 = 1.
+	Quorum     int
+	Hysteresis int
+	QuorumUp   string // sh -c command run when the quorum is gained
+	QuorumDown string // ... and when it is lost
+	// SorryServer takes every new connection while the quorum is lost
+	// (also when every real server is down). After the quorum comes back it
+	// is removed, or with SorryServerInhibit kept with weight 0.
+	SorryServer        netip.AddrPort
+	SorryServerInhibit bool
+
+	// IdleTimeout closes a connection with no byte either way for that
+	// long (IPVS's tcp ESTABLISHED timeout); FinTimeout replaces it after
+	// the first half-close (tcpfin). 0 = 900 s and 120 s.
+	IdleTimeout time.Duration
+	FinTimeout  time.Duration
+	// MaxConns > 0 bounds the connections handled at once: beyond it a new
+	// client connection is accepted and closed at once (counted as Refused).
+	MaxConns int
 }
 
 // RealServerConfig describes one real server.
@@ -50,6 +72,28 @@ type RealServerConfig struct {
 	UThreshold       int           // 0 = no connection limit (ipvsadm -x)
 	LThreshold       int           // 0 = resume at 75% of UThreshold (ipvsadm -y)
 	Checks           []CheckConfig // all must be up; none = always up
+	NotifyUp         string        // sh -c command run when the real server comes up
+	NotifyDown       string        // ... and when it goes down
+	ProxyProtocol    int           // 1 or 2: send a PROXY protocol v1/v2 header first; 0 = none
+}
+
+// ApplyGlobal copies global_defs lvs_timeouts (tcp, tcpfin) into cfg where
+// they are set.
+func ApplyGlobal(cfg *ServiceConfig, g keepalivedconf.GlobalDefs) {
+	if g.LVSTimeouts.TCP > 0 {
+		cfg.IdleTimeout = g.LVSTimeouts.TCP
+	}
+	if g.LVSTimeouts.TCPFin > 0 {
+		cfg.FinTimeout = g.LVSTimeouts.TCPFin
+	}
+}
+
+// command is a keepalivedconf command line ("" for none).
+func command(c *keepalivedconf.Command) string {
+	if c == nil {
+		return ""
+	}
+	return c.Line
 }
 
 // CheckConfig is one health checker: a TCP_CHECK unless HTTP, Misc or
@@ -91,13 +135,20 @@ func FromKeepalived(vs *keepalivedconf.VirtualServer) (ServiceConfig, []string, 
 		Method:             vs.Method,
 		PersistenceTimeout: vs.PersistenceTimeout,
 		PersistenceMask:    vs.PersistenceGranularity,
+		Quorum:             vs.Quorum,
+		Hysteresis:         vs.Hysteresis,
+		QuorumUp:           command(vs.QuorumUp),
+		QuorumDown:         command(vs.QuorumDown),
+		SorryServer:        vs.SorryServer,
+		SorryServerInhibit: vs.SorryServerInhibit,
 	}
 	if vs.Method == "DR" || vs.Method == "TUN" {
 		warnings = append(warnings, fmt.Sprintf("%s: virtual_server %s: lvs_method %s is forwarded as NAT by the user-space data plane", vs.Pos, vs.Addr, vs.Method))
 	}
 	for _, rs := range vs.RealServers {
 		r := RealServerConfig{Addr: rs.Addr, Weight: rs.Weight, InhibitOnFailure: rs.InhibitOnFailure || vs.InhibitOnFailure,
-			UThreshold: rs.UThreshold, LThreshold: rs.LThreshold}
+			UThreshold: rs.UThreshold, LThreshold: rs.LThreshold,
+			NotifyUp: command(rs.NotifyUp), NotifyDown: command(rs.NotifyDown), ProxyProtocol: rs.ProxyProtocol}
 		for _, c := range rs.Checkers {
 			cc := CheckConfig{}
 			switch {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,12 @@ type Options struct {
 	Now  func() time.Time                 // persistence clock; nil = time.Now
 }
 
+// IPVS's default TCP state timeouts (ip_vs_proto_tcp.c tcp_timeouts[]).
+const (
+	DefaultIdleTimeout = 900 * time.Second // ESTABLISHED
+	DefaultFinTimeout  = 120 * time.Second // FIN_WAIT
+)
+
 // Service is one running virtual server.
 type Service struct {
 	cfg    ServiceConfig
@@ -31,9 +38,14 @@ type Service struct {
 	start  time.Time
 	wg     sync.WaitGroup
 
+	live    atomic.Int64  // connections being handled (MaxConns)
+	refused atomic.Uint64 // connections closed at once for MaxConns
+
 	mu        sync.Mutex // serialises the scheduler, as the kernel's per-service lock
 	sched     sched.Scheduler
 	dests     []*dest
+	sorry     *dest // nil = no sorry_server
+	quorum    quorumState
 	templates map[netip.Addr]*template
 	lastSweep time.Time
 	conns     map[*relay]struct{}
@@ -45,27 +57,48 @@ type dest struct {
 	weight0  int              // the configured weight
 	checksUp []bool
 	up       bool // every checker up
+	isSorry  bool
+	inTable  bool // sorry server: in the table (weight 1 while serving, 0 when inhibited)
 	active   int32
 	inact    int32
 	overload bool // IP_VS_DEST_F_OVERLOAD, from the thresholds
 	conns    uint64
+	inPkts   uint64 // of closed connections; live ones are sampled
+	outPkts  uint64
 	inBytes  atomic.Uint64
 	outBytes atomic.Uint64
 }
 
-// available reports whether the scheduler sees d at all: a down real server
-// is removed, unless inhibit_on_failure keeps it with weight 0.
-func (d *dest) available() bool { return d.up || d.cfg.InhibitOnFailure }
-
-func (d *dest) schedDest() *sched.Dest {
+func (d *dest) schedDest(weight int32) *sched.Dest {
 	return &sched.Dest{
-		Addr: d.cfg.Addr.Addr(), Port: d.cfg.Addr.Port(), Weight: d.weight(),
+		Addr: d.cfg.Addr.Addr(), Port: d.cfg.Addr.Port(), Weight: weight,
 		ActiveConns: d.active, InactConns: d.inact, Overloaded: d.overload,
 		UpperThreshold: uint32(d.cfg.UThreshold), LowerThreshold: uint32(d.cfg.LThreshold),
 	}
 }
 
-func (d *dest) weight() int32 {
+// inTable reports whether the kernel table would hold d (s.mu held): a
+// down real server is removed unless inhibit_on_failure keeps it with
+// weight 0; live real servers are removed while a sorry server stands in
+// for a lost quorum.
+func (s *Service) inTable(d *dest) bool {
+	if d.isSorry {
+		return d.inTable
+	}
+	if s.quorum.down && s.sorry != nil {
+		return false
+	}
+	return d.up || d.cfg.InhibitOnFailure
+}
+
+// weight is d's weight in the table (s.mu held).
+func (s *Service) weight(d *dest) int32 {
+	if d.isSorry {
+		if s.quorum.down {
+			return 1
+		}
+		return 0 // sorry_server_inhibit
+	}
 	if !d.up {
 		return 0
 	}
@@ -76,10 +109,6 @@ type template struct {
 	dest    *dest
 	n       int // live connections it controls
 	expires time.Time
-}
-
-type relay struct {
-	client, backend *net.TCPConn
 }
 
 // Start listens on cfg.Addr and serves until Close.
@@ -93,6 +122,20 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 	}
 	if cfg.DialTimeout <= 0 {
 		cfg.DialTimeout = 5 * time.Second
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.FinTimeout <= 0 {
+		cfg.FinTimeout = DefaultFinTimeout
+	}
+	if cfg.Quorum <= 0 {
+		cfg.Quorum = 1
+	}
+	for _, rc := range cfg.RealServers {
+		if rc.ProxyProtocol != 0 && rc.ProxyProtocol != 1 && rc.ProxyProtocol != 2 {
+			return nil, fmt.Errorf("real server %s: proxy_protocol %d: expected 1 or 2", rc.Addr, rc.ProxyProtocol)
+		}
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -126,6 +169,12 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 		}
 		s.dests = append(s.dests, d)
 	}
+	if cfg.SorryServer.IsValid() {
+		s.sorry = &dest{cfg: RealServerConfig{Addr: cfg.SorryServer, Weight: 1}, weight0: 1, up: true, isSorry: true}
+	}
+	s.mu.Lock()
+	s.updateQuorum()() // alpha real servers may leave the service without quorum
+	s.mu.Unlock()
 	for _, d := range s.dests {
 		for i, c := range d.cfg.Checks {
 			s.wg.Add(1)
@@ -146,6 +195,58 @@ func (s *Service) Addr() netip.AddrPort { return s.addr }
 // Config is the configuration the service runs.
 func (s *Service) Config() ServiceConfig { return s.cfg }
 
+// QuorumUp reports whether the service has its quorum.
+func (s *Service) QuorumUp() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.quorum.down
+}
+
+// liveWeight is keepalived's weigh_live_realservers (s.mu held).
+func (s *Service) liveWeight() int {
+	sum := 0
+	for _, d := range s.dests {
+		if d.up {
+			sum += d.cfg.Weight
+		}
+	}
+	return sum
+}
+
+// updateQuorum applies a change of the live weight (s.mu held). It returns
+// what to do once s.mu is released: log and run quorum_up / quorum_down.
+func (s *Service) updateQuorum() (after func()) {
+	sum := s.liveWeight()
+	q, h := s.cfg.Quorum, s.cfg.Hysteresis
+	switch s.quorum.update(sum, q, h) {
+	case +1:
+		msg := fmt.Sprintf("virtual_server %s: gained quorum %d+%d=%d <= %d", s.cfg.Addr, q, h, q+h, sum)
+		if s.sorry != nil {
+			if s.cfg.SorryServerInhibit {
+				msg += fmt.Sprintf("; sorry server %s kept with weight 0 (sorry_server_inhibit), real servers back", s.sorry.cfg.Addr)
+			} else {
+				s.sorry.inTable = false
+				msg += fmt.Sprintf("; sorry server %s removed, real servers back", s.sorry.cfg.Addr)
+			}
+		}
+		return func() {
+			s.opts.Logf("%s", msg)
+			s.runCommand("quorum_up", s.cfg.QuorumUp)
+		}
+	case -1:
+		msg := fmt.Sprintf("virtual_server %s: lost quorum %d-%d=%d > %d", s.cfg.Addr, q, h, q-h, sum)
+		if s.sorry != nil {
+			s.sorry.inTable = true
+			msg += fmt.Sprintf("; sorry server %s takes the new connections", s.sorry.cfg.Addr)
+		}
+		return func() {
+			s.opts.Logf("%s", msg)
+			s.runCommand("quorum_down", s.cfg.QuorumDown)
+		}
+	}
+	return func() {}
+}
+
 func (s *Service) setCheck(d *dest, i int, up bool) {
 	s.mu.Lock()
 	d.checksUp[i] = up
@@ -155,14 +256,24 @@ func (s *Service) setCheck(d *dest, i int, up bool) {
 		d.up = d.up && u
 	}
 	now := d.up
+	after := s.updateQuorum()
 	s.mu.Unlock()
 	if was != now {
-		state := "DOWN"
+		state, cmd, what := "DOWN", d.cfg.NotifyDown, "notify_down"
 		if now {
-			state = "UP"
+			state, cmd, what = "UP", d.cfg.NotifyUp, "notify_up"
 		}
-		s.opts.Logf("virtual_server %s: real server %s is %s (%s %s)", s.cfg.Addr, d.cfg.Addr, state, d.cfg.Checks[i].kind(), d.cfg.Checks[i].Addr)
+		how := "removed"
+		switch {
+		case now:
+			how = "added"
+		case d.cfg.InhibitOnFailure:
+			how = "kept with weight 0 (inhibit_on_failure)"
+		}
+		s.opts.Logf("virtual_server %s: real server %s is %s (%s %s): %s", s.cfg.Addr, d.cfg.Addr, state, d.cfg.Checks[i].kind(), d.cfg.Checks[i].Addr, how)
+		s.runCommand(what, cmd)
 	}
+	after()
 }
 
 // setWeight applies a MISC_CHECK misc_dynamic weight; w < 0 restores the
@@ -174,10 +285,12 @@ func (s *Service) setWeight(d *dest, w int) {
 	}
 	was := d.cfg.Weight
 	d.cfg.Weight = w
+	after := s.updateQuorum()
 	s.mu.Unlock()
 	if was != w {
 		s.opts.Logf("virtual_server %s: real server %s weight %d -> %d (MISC_CHECK misc_dynamic)", s.cfg.Addr, d.cfg.Addr, was, w)
 	}
+	after()
 }
 
 // Close stops listening and the checkers, closes every relayed connection
@@ -190,8 +303,7 @@ func (s *Service) Close() error {
 	}
 	s.closed = true
 	for r := range s.conns {
-		r.client.Close()
-		r.backend.Close()
+		r.closeAll()
 	}
 	s.mu.Unlock()
 	s.cancel()
@@ -220,9 +332,19 @@ func (s *Service) acceptLoop() {
 			continue
 		}
 		backoff = 0
+		if s.cfg.MaxConns > 0 && s.live.Load() >= int64(s.cfg.MaxConns) {
+			// Closed at once rather than left in the backlog, so the client
+			// fails fast; no log line, it would flood under load.
+			s.refused.Add(1)
+			c.SetLinger(0)
+			c.Close()
+			continue
+		}
+		s.live.Add(1)
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
+			defer s.live.Add(-1)
 			s.handle(c)
 		}()
 	}
@@ -250,6 +372,21 @@ func maskAddr(a, mask netip.Addr) netip.Addr {
 	return a
 }
 
+// table is the destinations the kernel table would hold, in list order
+// (s.mu held).
+func (s *Service) table() []*dest {
+	out := make([]*dest, 0, len(s.dests)+1)
+	for _, d := range s.dests {
+		if s.inTable(d) {
+			out = append(out, d)
+		}
+	}
+	if s.sorry != nil && s.inTable(s.sorry) {
+		out = append(out, s.sorry)
+	}
+	return out
+}
+
 // pick chooses the real server for a new connection from client and counts
 // it as an inactive connection there.
 func (s *Service) pick(client netip.AddrPort) (*dest, *template) {
@@ -264,7 +401,9 @@ func (s *Service) pick(client netip.AddrPort) (*dest, *template) {
 		s.sweep(now)
 		key = maskAddr(client.Addr(), s.cfg.PersistenceMask)
 		if t := s.templates[key]; t != nil {
-			if (t.n > 0 || now.Before(t.expires)) && t.dest.available() {
+			// ip_vs_check_template: the dest must still be in the table; a
+			// quiesced (weight 0) one keeps its persistent clients.
+			if (t.n > 0 || now.Before(t.expires)) && s.inTable(t.dest) {
 				t.n++
 				t.expires = now.Add(s.cfg.PersistenceTimeout)
 				s.bind(t.dest)
@@ -273,14 +412,10 @@ func (s *Service) pick(client netip.AddrPort) (*dest, *template) {
 			delete(s.templates, key)
 		}
 	}
-	snap := make([]*sched.Dest, 0, len(s.dests))
-	idx := make([]*dest, 0, len(s.dests))
-	for _, d := range s.dests {
-		if !d.available() {
-			continue
-		}
-		snap = append(snap, d.schedDest())
-		idx = append(idx, d)
+	idx := s.table()
+	snap := make([]*sched.Dest, len(idx))
+	for i, d := range idx {
+		snap[i] = d.schedDest(s.weight(d))
 	}
 	i, ok := s.sched.Schedule(snap, sched.ConnInfo{Src: client, Dst: s.cfg.Addr, Now: time.Since(s.start)})
 	if !ok {
@@ -299,7 +434,7 @@ func (s *Service) pick(client netip.AddrPort) (*dest, *template) {
 func (s *Service) bind(d *dest) {
 	d.inact++
 	d.conns++
-	d.overload = d.schedDest().OverloadAfterBind()
+	d.overload = d.schedDest(s.weight(d)).OverloadAfterBind()
 }
 
 // sweep drops expired templates, at most once per timeout.
@@ -315,97 +450,224 @@ func (s *Service) sweep(now time.Time) {
 	}
 }
 
+// Connection states as IPVS names them in ipvsadm -c.
+const (
+	stateSynRecv int32 = iota // the real server is being dialled
+	stateEstablished
+	stateFinWait // after the first half-close
+)
+
+// relay is one client connection and its real server leg.
+type relay struct {
+	client  *net.TCPConn
+	backend *net.TCPConn // nil while dialling
+	d       *dest
+	src     netip.AddrPort // the client
+	vip     netip.AddrPort // the address the client connected to
+	started time.Time
+
+	state      atomic.Int32
+	lastActive atomic.Int64 // unix nanoseconds of the last bytes relayed
+	done       [2]atomic.Bool
+	pendIdle   atomic.Bool // one direction found itself idle and asked the other
+	closing    atomic.Bool
+	segsIn     atomic.Uint64 // last TCP_INFO sample of the client socket
+	segsOut    atomic.Uint64
+	idle, fin  time.Duration
+}
+
+func (r *relay) touch() {
+	r.lastActive.Store(time.Now().UnixNano())
+	r.pendIdle.Store(false)
+}
+
+func (r *relay) sinceActive() time.Duration {
+	return time.Since(time.Unix(0, r.lastActive.Load()))
+}
+
+func (r *relay) timeout() time.Duration {
+	if r.state.Load() == stateFinWait {
+		return r.fin
+	}
+	return r.idle
+}
+
+// sample records the client socket's segment counters; the latest sample
+// survives the socket's close.
+func (r *relay) sample() {
+	in, out, ok := segments(r.client)
+	if !ok {
+		return
+	}
+	storeMax(&r.segsIn, in)
+	storeMax(&r.segsOut, out)
+}
+
+func storeMax(a *atomic.Uint64, v uint64) {
+	for {
+		old := a.Load()
+		if v <= old || a.CompareAndSwap(old, v) {
+			return
+		}
+	}
+}
+
+// closeAll closes both legs, sampling the packet counters first.
+func (r *relay) closeAll() {
+	if r.closing.Swap(true) {
+		return
+	}
+	r.sample()
+	r.client.Close()
+	if r.backend != nil {
+		r.backend.Close()
+	}
+}
+
 func (s *Service) handle(c *net.TCPConn) {
 	client := c.RemoteAddr().(*net.TCPAddr).AddrPort()
 	client = netip.AddrPortFrom(client.Addr().Unmap(), client.Port())
+	vip := c.LocalAddr().(*net.TCPAddr).AddrPort()
+	vip = netip.AddrPortFrom(vip.Addr().Unmap(), vip.Port())
 	d, t := s.pick(client)
 	if d == nil {
 		c.Close()
 		return
 	}
-	var activeNow atomic.Bool
+	r := &relay{client: c, d: d, src: client, vip: vip, started: time.Now(), idle: s.cfg.IdleTimeout, fin: s.cfg.FinTimeout}
+	r.touch()
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		c.Close()
+		return
+	}
+	s.conns[r] = struct{}{}
+	s.mu.Unlock()
 	defer func() {
+		r.closeAll()
 		s.mu.Lock()
-		if activeNow.Load() {
+		if r.state.Load() == stateEstablished {
 			d.active--
 		} else {
 			d.inact--
 		}
-		d.overload = d.schedDest().OverloadAfterUnbind()
+		d.overload = d.schedDest(s.weight(d)).OverloadAfterUnbind()
 		if t != nil {
 			t.n--
 			t.expires = s.opts.Now().Add(s.cfg.PersistenceTimeout)
 		}
+		d.inPkts += r.segsIn.Load()
+		d.outPkts += r.segsOut.Load()
+		delete(s.conns, r)
 		s.mu.Unlock()
 	}()
 	dialer := net.Dialer{Timeout: s.cfg.DialTimeout}
 	bc, err := dialer.DialContext(s.ctx, "tcp", d.cfg.Addr.String())
 	if err != nil {
-		c.Close()
 		if s.ctx.Err() == nil {
 			s.opts.Logf("virtual_server %s: real server %s: %v", s.cfg.Addr, d.cfg.Addr, err)
 		}
 		return
 	}
-	r := &relay{client: c, backend: bc.(*net.TCPConn)}
+	backend := bc.(*net.TCPConn)
+	if v := d.cfg.ProxyProtocol; v != 0 {
+		hdr, _ := proxyHeader(v, client, vip) // v was checked by Start
+		backend.SetWriteDeadline(time.Now().Add(s.cfg.DialTimeout))
+		_, err := backend.Write(hdr)
+		backend.SetWriteDeadline(time.Time{})
+		if err != nil {
+			s.opts.Logf("virtual_server %s: real server %s: sending the PROXY header: %v", s.cfg.Addr, d.cfg.Addr, err)
+			backend.Close()
+			return
+		}
+	}
 	s.mu.Lock()
-	if s.closed {
+	if s.closed || r.closing.Load() {
 		s.mu.Unlock()
-		c.Close()
-		bc.Close()
+		backend.Close()
 		return
 	}
-	s.conns[r] = struct{}{}
+	r.backend = backend
 	d.inact--
 	d.active++
-	activeNow.Store(true)
+	r.state.Store(stateEstablished)
 	s.mu.Unlock()
+	r.touch()
 
-	// ESTABLISHED until the first half-close, then inactive (FIN_WAIT).
-	var once sync.Once
-	halfClosed := func() {
-		once.Do(func() {
-			s.mu.Lock()
-			d.active--
-			d.inact++
-			activeNow.Store(false)
-			s.mu.Unlock()
-		})
-	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		relayOneWay(r.backend, r.client, &d.inBytes, halfClosed)
+		s.relayOneWay(r, 1, r.client, r.backend, &d.outBytes)
 	}()
-	relayOneWay(r.client, r.backend, &d.outBytes, halfClosed)
+	s.relayOneWay(r, 0, r.backend, r.client, &d.inBytes)
 	<-done
+}
+
+// halfClose moves r to FIN_WAIT (inactive) at the first half-close and
+// gives the direction still open the tcpfin timeout.
+func (s *Service) halfClose(r *relay, other *net.TCPConn) {
 	s.mu.Lock()
-	delete(s.conns, r)
+	if r.state.Load() == stateEstablished {
+		r.d.active--
+		r.d.inact++
+		r.state.Store(stateFinWait)
+	}
 	s.mu.Unlock()
-	r.client.Close()
-	r.backend.Close()
+	other.SetReadDeadline(time.Now().Add(r.fin))
 }
 
 // chunk bounds one splice so the byte counters move during long transfers.
 const chunk = 256 << 10
 
 // relayOneWay copies src to dst with io.CopyN between the two TCP
-// connections (splice on Linux), counting bytes into n. At a clean EOF it
-// half-closes dst; on an error it closes both so the other direction ends.
-func relayOneWay(dst, src *net.TCPConn, n *atomic.Uint64, halfClosed func()) {
+// connections (splice on Linux), counting bytes into n. Direction 0 is
+// client to real server, 1 the way back. At a clean EOF it half-closes dst;
+// on an error, or when the connection has been idle for its timeout, it
+// closes both legs so the other direction ends too.
+//
+// The idle timeout is enforced with read deadlines. A splice only reports
+// its bytes when it returns, so a direction whose deadline passes with
+// nothing read does not close the connection on its own: it cuts the other
+// direction's wait short, and that one, finding nothing moved either,
+// closes it. A connection therefore lives between one and two timeouts
+// after its last byte.
+func (s *Service) relayOneWay(r *relay, dir int, dst, src *net.TCPConn, n *atomic.Uint64) {
+	otherSrc := r.backend
+	if dir == 1 {
+		otherSrc = r.client
+	}
 	for {
+		src.SetReadDeadline(time.Now().Add(r.timeout()))
 		w, err := io.CopyN(dst, src, chunk)
 		n.Add(uint64(w))
+		if w > 0 {
+			r.touch()
+		}
 		if err == nil {
 			continue
 		}
-		halfClosed()
+		if errors.Is(err, os.ErrDeadlineExceeded) && !r.closing.Load() {
+			if r.sinceActive() < r.timeout() {
+				continue
+			}
+			if !r.done[1-dir].Load() && r.pendIdle.CompareAndSwap(false, true) {
+				otherSrc.SetReadDeadline(time.Now()) // let it report
+				continue
+			}
+			state := "ESTABLISHED"
+			if r.state.Load() == stateFinWait {
+				state = "FIN_WAIT"
+			}
+			s.opts.Logf("virtual_server %s: closing %s -> %s: idle for %v (%s)", s.cfg.Addr, r.src, r.d.cfg.Addr, r.timeout(), state)
+		}
+		r.done[dir].Store(true)
 		if err == io.EOF {
+			s.halfClose(r, otherSrc)
 			dst.CloseWrite()
 			return
 		}
-		dst.Close()
-		src.Close()
+		r.closeAll()
 		return
 	}
 }
@@ -415,16 +677,34 @@ type Stats struct {
 	Conns      uint64 // connections scheduled
 	ActiveConn int    // ESTABLISHED
 	InActConn  int    // every other state
-	InBytes    uint64 // client -> real server
-	OutBytes   uint64 // real server -> client
+	// Packets are the client sockets' TCP_INFO segment counters:
+	// tcpi_segs_in (from the client) is InPkts, tcpi_segs_out (to the
+	// client) OutPkts. Live connections are sampled at each snapshot.
+	InPkts   uint64
+	OutPkts  uint64
+	InBytes  uint64 // client -> real server
+	OutBytes uint64 // real server -> client
+}
+
+func (a *Stats) add(b Stats) {
+	a.Conns += b.Conns
+	a.ActiveConn += b.ActiveConn
+	a.InActConn += b.InActConn
+	a.InPkts += b.InPkts
+	a.OutPkts += b.OutPkts
+	a.InBytes += b.InBytes
+	a.OutBytes += b.OutBytes
 }
 
 // RealServerSnapshot is one real server's state.
 type RealServerSnapshot struct {
-	Addr       netip.AddrPort
-	Weight     int // configured weight
-	Up         bool
-	Overloaded bool // at its upper connection threshold
+	Addr        netip.AddrPort
+	Weight      int  // configured weight (current one under misc_dynamic)
+	TableWeight int  // weight in the table: 0 when down, quiesced or an inhibited sorry server
+	InTable     bool // as the kernel table would hold it
+	Up          bool
+	Sorry       bool // the sorry_server
+	Overloaded  bool // at its upper connection threshold
 	Stats
 }
 
@@ -433,7 +713,10 @@ type ServiceSnapshot struct {
 	Addr        netip.AddrPort // listening address
 	Scheduler   string
 	Persistent  time.Duration
-	Stats       // sums over the real servers
+	QuorumUp    bool
+	Refused     uint64 // connections closed at once for MaxConns
+	Templates   int    // persistence templates
+	Stats              // sums over the real servers
 	RealServers []RealServerSnapshot
 }
 
@@ -441,17 +724,30 @@ type ServiceSnapshot struct {
 func (s *Service) Snapshot() ServiceSnapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ss := ServiceSnapshot{Addr: s.addr, Scheduler: s.cfg.Scheduler, Persistent: s.cfg.PersistenceTimeout}
-	for _, d := range s.dests {
-		rs := RealServerSnapshot{Addr: d.cfg.Addr, Weight: d.cfg.Weight, Up: d.up, Overloaded: d.overload, Stats: Stats{
-			Conns: d.conns, ActiveConn: int(d.active), InActConn: int(d.inact),
-			InBytes: d.inBytes.Load(), OutBytes: d.outBytes.Load(),
-		}}
-		ss.Conns += rs.Conns
-		ss.ActiveConn += rs.ActiveConn
-		ss.InActConn += rs.InActConn
-		ss.InBytes += rs.InBytes
-		ss.OutBytes += rs.OutBytes
+	ss := ServiceSnapshot{Addr: s.addr, Scheduler: s.cfg.Scheduler, Persistent: s.cfg.PersistenceTimeout,
+		QuorumUp: !s.quorum.down, Refused: s.refused.Load(), Templates: len(s.templates)}
+	live := make(map[*dest][2]uint64)
+	for r := range s.conns {
+		r.sample()
+		p := live[r.d]
+		live[r.d] = [2]uint64{p[0] + r.segsIn.Load(), p[1] + r.segsOut.Load()}
+	}
+	all := s.dests
+	if s.sorry != nil {
+		all = append(all[:len(all):len(all)], s.sorry)
+	}
+	for _, d := range all {
+		if d.isSorry && !d.inTable && d.conns == 0 {
+			continue // never used
+		}
+		p := live[d]
+		rs := RealServerSnapshot{Addr: d.cfg.Addr, Weight: d.cfg.Weight, TableWeight: int(s.weight(d)),
+			InTable: s.inTable(d), Up: d.up, Sorry: d.isSorry, Overloaded: d.overload, Stats: Stats{
+				Conns: d.conns, ActiveConn: int(d.active), InActConn: int(d.inact),
+				InPkts: d.inPkts + p[0], OutPkts: d.outPkts + p[1],
+				InBytes: d.inBytes.Load(), OutBytes: d.outBytes.Load(),
+			}}
+		ss.Stats.add(rs.Stats)
 		ss.RealServers = append(ss.RealServers, rs)
 	}
 	return ss

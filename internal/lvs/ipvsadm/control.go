@@ -100,7 +100,7 @@ func NewServer(sources []Source, now func() time.Time) *Server {
 }
 
 func counters(st dataplane.Stats) estimator.Counters {
-	return estimator.Counters{Conns: st.Conns, InBytes: st.InBytes, OutBytes: st.OutBytes}
+	return estimator.Counters{Conns: st.Conns, InPkts: st.InPkts, OutPkts: st.OutPkts, InBytes: st.InBytes, OutBytes: st.OutBytes}
 }
 
 // Tick feeds every estimator the current counters at now(); the estimators

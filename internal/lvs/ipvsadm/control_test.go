@@ -53,9 +53,9 @@ func newFake() *fakeSource {
 			RealServers: rs},
 		snap: dataplane.ServiceSnapshot{Addr: ap("10.0.0.1:80"), Scheduler: "sh", Persistent: 50 * time.Second,
 			RealServers: []dataplane.RealServerSnapshot{
-				{Addr: rs[0].Addr, Weight: 2, Up: true},
+				{Addr: rs[0].Addr, Weight: 2, TableWeight: 2, InTable: true, Up: true},
 				{Addr: rs[1].Addr, Weight: 1, Up: false},
-				{Addr: rs[2].Addr, Weight: 5, Up: false},
+				{Addr: rs[2].Addr, Weight: 5, InTable: true, Up: false},
 			}},
 	}
 }

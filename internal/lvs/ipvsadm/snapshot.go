@@ -68,14 +68,16 @@ func ForwardName(method string) string {
 // FromDataplane builds a Service (without rates) from a running service's
 // configuration and counters, the way keepalived programs the kernel: a real
 // server that is down is absent from the table, unless inhibit_on_failure
-// keeps it with weight 0. Packet counters stay 0: the user-space data plane
-// does not count packets.
+// keeps it with weight 0; while a sorry server stands in for a lost quorum
+// it is the only destination (dataplane decides: RealServerSnapshot.InTable).
+// The service's counters include destinations no longer in the table, as the
+// kernel's do.
 func FromDataplane(cfg dataplane.ServiceConfig, snap dataplane.ServiceSnapshot) Service {
 	s := Service{
 		Protocol:  "TCP",
 		Addr:      snap.Addr,
 		Scheduler: snap.Scheduler,
-		Stats:     estimator.Counters{Conns: snap.Conns, InBytes: snap.InBytes, OutBytes: snap.OutBytes},
+		Stats:     counters(snap.Stats),
 		Dests:     []Dest{},
 	}
 	if cfg.Flags.Fallback {
@@ -98,19 +100,15 @@ func FromDataplane(cfg dataplane.ServiceConfig, snap dataplane.ServiceSnapshot) 
 		byAddr[rc.Addr] = rc
 	}
 	for _, rs := range snap.RealServers {
-		rc := byAddr[rs.Addr]
-		if !rs.Up && !rc.InhibitOnFailure {
+		if !rs.InTable {
 			continue
 		}
-		w := rs.Weight
-		if !rs.Up {
-			w = 0
-		}
+		rc := byAddr[rs.Addr]
 		s.Dests = append(s.Dests, Dest{
-			Addr: rs.Addr, Forward: ForwardName(cfg.Method), Weight: w,
+			Addr: rs.Addr, Forward: ForwardName(cfg.Method), Weight: rs.TableWeight,
 			UThreshold: rc.UThreshold, LThreshold: rc.LThreshold,
 			ActiveConn: rs.ActiveConn, InActConn: rs.InActConn,
-			Stats: estimator.Counters{Conns: rs.Conns, InBytes: rs.InBytes, OutBytes: rs.OutBytes},
+			Stats: counters(rs.Stats),
 		})
 	}
 	return s
