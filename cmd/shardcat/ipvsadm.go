@@ -23,20 +23,22 @@ func init() {
 	})
 }
 
-const ipvsadmUsage = `usage: shardcat ipvsadm -L|-l [-n] [--stats|--rate|--thresholds|--persistent-conn] [--exact] [--socket PATH]
+const ipvsadmUsage = `usage: shardcat ipvsadm -L|-l [-n] [-c|--stats|--rate|--thresholds|--persistent-conn] [--exact] [--socket PATH]
   -L, -l, --list      list the virtual server table (the only command so far)
   -n, --numeric       numeric addresses (always: names are never resolved)
+  -c, --connection    list the connection entries and persistence templates
   --stats             cumulative counters: Conns InPkts OutPkts InBytes OutBytes
   --rate              rate estimates: CPS InPPS OutPPS InBPS OutBPS (bytes/s)
   --thresholds        upper/lower connection thresholds
   --persistent-conn   persistent connection counts
   --exact             exact numbers, no K/M/G/T abbreviation
   --socket PATH       director control socket (default ` + defaultControlSocket + `)
-Packet counters and PersistConn are 0: the user-space data plane does not count them.
+InPkts/OutPkts are the client sockets' TCP segments (TCP_INFO segs_in/segs_out).
 `
 
 type ipvsadmArgs struct {
 	list   bool
+	conns  bool // -c: connection entries
 	opts   ipvsadm.FormatOptions
 	socket string
 }
@@ -62,6 +64,10 @@ func parseIpvsadmArgs(args []string) (ipvsadmArgs, error) {
 			a.list = true
 			continue
 		case "numeric":
+			continue
+		case "connection":
+			a.conns = true
+			modes++
 			continue
 		case "stats":
 			setMode(ipvsadm.ModeStats)
@@ -97,6 +103,9 @@ func parseIpvsadmArgs(args []string) (ipvsadmArgs, error) {
 			case 'L', 'l':
 				a.list = true
 			case 'n':
+			case 'c':
+				a.conns = true
+				modes++
 			default:
 				return a, fmt.Errorf("unknown or unsupported option -%c in %q", c, arg)
 			}
@@ -106,7 +115,7 @@ func parseIpvsadmArgs(args []string) (ipvsadmArgs, error) {
 		return a, fmt.Errorf("only listing (-L) is supported")
 	}
 	if modes > 1 {
-		return a, fmt.Errorf("--stats, --rate, --thresholds and --persistent-conn are exclusive")
+		return a, fmt.Errorf("-c, --stats, --rate, --thresholds and --persistent-conn are exclusive")
 	}
 	return a, nil
 }
@@ -125,6 +134,18 @@ func runIpvsadm(ctx context.Context, args []string, s stdio) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	if a.conns {
+		conns, err := ipvsadm.FetchConns(ctx, a.socket)
+		if err != nil {
+			fmt.Fprintf(s.err, "shardcat ipvsadm: no director answering on %s: %v\n", a.socket, err)
+			return 1
+		}
+		if err := ipvsadm.FormatConns(s.out, conns); err != nil {
+			fmt.Fprintf(s.err, "shardcat ipvsadm: %v\n", err)
+			return 1
+		}
+		return exitOK
+	}
 	t, err := ipvsadm.Fetch(ctx, a.socket)
 	if err != nil {
 		fmt.Fprintf(s.err, "shardcat ipvsadm: no director answering on %s: %v\n", a.socket, err)

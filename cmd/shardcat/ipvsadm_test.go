@@ -17,12 +17,16 @@ import (
 
 func TestParseIpvsadmArgs(t *testing.T) {
 	tests := []struct {
-		args []string
-		mode ipvsadm.Mode
-		ex   bool
-		sock string
-		err  bool
+		args  []string
+		mode  ipvsadm.Mode
+		ex    bool
+		conns bool
+		sock  string
+		err   bool
 	}{
+		{args: []string{"-lcn"}, conns: true, sock: defaultControlSocket},
+		{args: []string{"-L", "--connection", "-n"}, conns: true, sock: defaultControlSocket},
+		{args: []string{"-Lc", "--stats"}, err: true},
 		{args: []string{"-Ln"}, sock: defaultControlSocket},
 		{args: []string{"-l", "-n", "--stats"}, mode: ipvsadm.ModeStats, sock: defaultControlSocket},
 		{args: []string{"-l", "-stats"}, mode: ipvsadm.ModeStats, sock: defaultControlSocket},
@@ -41,7 +45,7 @@ func TestParseIpvsadmArgs(t *testing.T) {
 			t.Errorf("%q: err %v", tc.args, err)
 			continue
 		}
-		if err == nil && (a.opts.Mode != tc.mode || a.opts.Exact != tc.ex || a.socket != tc.sock) {
+		if err == nil && (a.opts.Mode != tc.mode || a.opts.Exact != tc.ex || a.socket != tc.sock || a.conns != tc.conns) {
 			t.Errorf("%q: got %+v", tc.args, a)
 		}
 	}
@@ -118,9 +122,17 @@ func TestIpvsadmListsRunningDirector(t *testing.T) {
 	}
 
 	code, got, stderr = runShardcat(t, "ipvsadm", "-L", "-n", "--stats", "--socket", sock)
-	stats := regexp.MustCompile(fmt.Sprintf(`(?m)^  -> 127\.0\.0\.1:%d +1 +0 +0 +0 +\d+$`, rport))
+	// One connection; its handshake, FIN and ACKs are packets both ways.
+	stats := regexp.MustCompile(fmt.Sprintf(`(?m)^  -> 127\.0\.0\.1:%d +1 +[1-9]\d* +[1-9]\d* +0 +\d+$`, rport))
 	if code != 0 || !stats.MatchString(got) {
 		t.Errorf("ipvsadm --stats exit %d:\n%s%s", code, got, stderr)
+	}
+
+	code, got, stderr = runShardcat(t, "ipvsadm", "-lcn", "--socket", sock)
+	tpl := regexp.MustCompile(fmt.Sprintf(`(?m)^TCP 00:(4\d|50)  NONE        127\.0\.0\.1:0 +127\.0\.0\.1:%d +127\.0\.0\.1:%d$`, vport, rport))
+	if code != 0 || !strings.HasPrefix(got, "IPVS connection entries\npro expire state       source             virtual            destination\n") ||
+		!tpl.MatchString(got) {
+		t.Errorf("ipvsadm -lcn exit %d:\n%s%s", code, got, stderr)
 	}
 
 	cancel()

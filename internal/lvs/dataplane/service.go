@@ -705,6 +705,7 @@ type RealServerSnapshot struct {
 	Up          bool
 	Sorry       bool // the sorry_server
 	Overloaded  bool // at its upper connection threshold
+	PersistConn int  // persistence templates pointing at it
 	Stats
 }
 
@@ -732,6 +733,10 @@ func (s *Service) Snapshot() ServiceSnapshot {
 		p := live[r.d]
 		live[r.d] = [2]uint64{p[0] + r.segsIn.Load(), p[1] + r.segsOut.Load()}
 	}
+	persist := make(map[*dest]int)
+	for _, t := range s.templates {
+		persist[t.dest]++
+	}
 	all := s.dests
 	if s.sorry != nil {
 		all = append(all[:len(all):len(all)], s.sorry)
@@ -742,7 +747,7 @@ func (s *Service) Snapshot() ServiceSnapshot {
 		}
 		p := live[d]
 		rs := RealServerSnapshot{Addr: d.cfg.Addr, Weight: d.cfg.Weight, TableWeight: int(s.weight(d)),
-			InTable: s.inTable(d), Up: d.up, Sorry: d.isSorry, Overloaded: d.overload, Stats: Stats{
+			InTable: s.inTable(d), Up: d.up, Sorry: d.isSorry, Overloaded: d.overload, PersistConn: persist[d], Stats: Stats{
 				Conns: d.conns, ActiveConn: int(d.active), InActConn: int(d.inact),
 				InPkts: d.inPkts + p[0], OutPkts: d.outPkts + p[1],
 				InBytes: d.inBytes.Load(), OutBytes: d.outBytes.Load(),

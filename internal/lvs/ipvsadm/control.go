@@ -20,7 +20,8 @@ import (
 // The control protocol: the client connects to the unix socket, writes one
 // JSON Request line, and reads one JSON Response; then both sides close.
 
-// Request is what a client asks. Op "list" returns the whole table.
+// Request is what a client asks. Op "list" returns the whole table, op
+// "conns" the connection entries (in Response.Data).
 type Request struct {
 	Op string `json:"op"`
 }
@@ -194,6 +195,8 @@ func (s *Server) handle(c net.Conn) {
 	case req.Op == "list":
 		t := s.Table()
 		resp.Table = &t
+	case req.Op == OpConns:
+		resp.Data, _ = json.Marshal(s.Conns()) // plain values: cannot fail
 	default:
 		s.mu.Lock()
 		fn := s.ops[req.Op]

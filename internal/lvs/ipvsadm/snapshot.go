@@ -107,7 +107,7 @@ func FromDataplane(cfg dataplane.ServiceConfig, snap dataplane.ServiceSnapshot) 
 		s.Dests = append(s.Dests, Dest{
 			Addr: rs.Addr, Forward: ForwardName(cfg.Method), Weight: rs.TableWeight,
 			UThreshold: rc.UThreshold, LThreshold: rc.LThreshold,
-			ActiveConn: rs.ActiveConn, InActConn: rs.InActConn,
+			ActiveConn: rs.ActiveConn, InActConn: rs.InActConn, PersistConn: rs.PersistConn,
 			Stats: counters(rs.Stats),
 		})
 	}
