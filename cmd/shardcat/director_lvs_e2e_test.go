@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	gomysql "github.com/go-sql-driver/mysql"
+
+	"github.com/shardcat/shardcat/internal/lvs/ipvsadm"
+	"github.com/shardcat/shardcat/internal/mariadb"
+	"github.com/shardcat/shardcat/internal/mysql"
+	"github.com/shardcat/shardcat/internal/testenv"
+)
+
+// maintenanceHandler is a sorry server speaking MySQL: every login is
+// accepted, every query answered with an error naming it.
+type maintenanceHandler struct{ mysql.BaseHandler }
+
+func (maintenanceHandler) Authenticate(*mysql.Conn, *mysql.AuthRequest) error { return nil }
+func (maintenanceHandler) ComQuery(*mysql.Conn, string) error {
+	return mysql.NewSQLError(mysql.ERAccessDenied, "sorry server: under maintenance")
+}
+
+// startMariaDBs starts n servers at once (each takes seconds) and stops them
+// when the test ends.
+func startMariaDBs(t *testing.T, n int) []*mariadb.Server {
+	t.Helper()
+	testenv.RequireMariaDB(t)
+	dbs := make([]*mariadb.Server, n)
+	errs := make([]error, n)
+	dirs := make([]string, n)
+	for i := range dirs {
+		dirs[i] = testenv.ShortTempDir(t)
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			dbs[i], errs[i] = mariadb.Start(ctx, mariadb.Options{Dir: dirs[i]})
+		}()
+	}
+	wg.Wait()
+	for i, db := range dbs {
+		if db != nil {
+			t.Cleanup(func() { db.Stop() })
+		}
+		if errs[i] != nil {
+			t.Fatalf("MariaDB %d: %v", i, errs[i])
+		}
+	}
+	return dbs
+}
+
+// registerSource makes go-sql-driver's network name dial from the local
+// address src (127.0.0.x), so the director sees distinct clients.
+func registerSource(name, src string) {
+	gomysql.RegisterDialContext(name, func(ctx context.Context, addr string) (net.Conn, error) {
+		d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}
+		return d.DialContext(ctx, "tcp", addr)
+	})
+}
+
+// TestLVSDirectorE2E runs `shardcat director` in front of three MariaDB
+// servers on 127.0.0.1 and checks rr and wrr distribution, persistence,
+// MYSQL_CHECK taking a killed server out and back, quorum loss sending
+// clients to the sorry server, and shardcat ipvsadm --stats / --rate / -c.
+func TestLVSDirectorE2E(t *testing.T) {
+	dbs := startMariaDBs(t, 3)
+	names := map[int]string{}
+	for i, db := range dbs {
+		names[db.Port()] = string(rune('a' + i))
+	}
+	sorryLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sorrySrv := &mysql.Server{Handler: maintenanceHandler{}}
+	go sorrySrv.Serve(sorryLn)
+	defer sorrySrv.Close()
+	sorry := sorryLn.Addr().(*net.TCPAddr).AddrPort()
+
+	ports := map[string]int{}
+	for _, vs := range []string{"rr", "wrr", "persist", "checked", "quorum"} {
+		ports[vs] = freePort(t)
+	}
+	rs := func(i, weight int, check bool) string {
+		s := fmt.Sprintf("    real_server 127.0.0.1 %d {\n        weight %d\n", dbs[i].Port(), weight)
+		if check {
+			s += fmt.Sprintf(`        MYSQL_CHECK {
+            user %s
+            password %s
+            connect_timeout 2
+            retry 0
+            delay_loop 0.2
+        }
+`, dbs[i].User(), dbs[i].Password())
+		}
+		return s + "    }\n"
+	}
+	vs := func(name, extra string, weights [3]int, check bool) string {
+		s := fmt.Sprintf("virtual_server 127.0.0.1 %d {\n    protocol TCP\n    lb_kind NAT\n%s", ports[name], extra)
+		for i, w := range weights {
+			s += rs(i, w, check)
+		}
+		return s + "}\n"
+	}
+	conf := vs("rr", "    lb_algo rr\n", [3]int{1, 1, 1}, false) +
+		vs("wrr", "    lb_algo wrr\n", [3]int{3, 2, 1}, false) +
+		vs("persist", "    lb_algo rr\n    persistence_timeout 60\n", [3]int{1, 1, 1}, false) +
+		vs("checked", "    lb_algo rr\n", [3]int{1, 1, 1}, true) +
+		vs("quorum", fmt.Sprintf("    lb_algo rr\n    quorum 3\n    sorry_server %s %d\n", sorry.Addr(), sorry.Port()), [3]int{1, 1, 1}, true)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keepalived.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "director.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"director", "-f", path, "--socket", sock}, stdio{in: strings.NewReader(""), out: &out, err: &errOut})
+	}()
+	defer func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Error("director did not stop")
+		}
+		if t.Failed() {
+			t.Logf("director stderr:\n%s", errOut.String())
+		}
+	}()
+	testenv.WaitFor(t, "the control socket", 30*time.Second, func() bool {
+		_, err := ipvsadm.Fetch(context.Background(), sock)
+		return err == nil
+	})
+
+	registerSource("lvs-e2e-src2", "127.0.0.2")
+	registerSource("lvs-e2e-src3", "127.0.0.3")
+	// which opens one connection to the virtual server and says which
+	// backend served it: a, b, c, or sorry.
+	which := func(vsName, network string) string {
+		t.Helper()
+		if network == "" {
+			network = "tcp"
+		}
+		dsn := fmt.Sprintf("%s:%s@%s(127.0.0.1:%d)/?timeout=5s&readTimeout=10s", dbs[0].User(), dbs[0].Password(), network, ports[vsName])
+		db, err := sql.Open("mysql", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var port int
+		if err := db.QueryRow("SELECT @@port").Scan(&port); err != nil {
+			if strings.Contains(err.Error(), "under maintenance") {
+				return "sorry"
+			}
+			t.Fatalf("%s: %v", vsName, err)
+		}
+		return names[port]
+	}
+	seq := func(vsName, network string, n int) string {
+		t.Helper()
+		var s []string
+		for range n {
+			s = append(s, which(vsName, network))
+		}
+		return strings.Join(s, "-")
+	}
+
+	if got := seq("rr", "", 6); got != "a-b-c-a-b-c" {
+		t.Errorf("rr: %s", got)
+	}
+	// The kernel's wrr with weights 3, 2, 1.
+	if got := seq("wrr", "", 6); got != "a-a-b-a-b-c" {
+		t.Errorf("wrr 3:2:1: %s", got)
+	}
+	if got := seq("persist", "lvs-e2e-src2", 3); got != "a-a-a" {
+		t.Errorf("persistence for 127.0.0.2: %s", got)
+	}
+	if got := seq("persist", "lvs-e2e-src3", 3); got != "b-b-b" {
+		t.Errorf("persistence for 127.0.0.3: %s", got)
+	}
+	if got := which("persist", "lvs-e2e-src2"); got != "a" {
+		t.Errorf("127.0.0.2 after another client: %s", got)
+	}
+
+	// Kill c: MYSQL_CHECK takes it out of "checked"; "quorum" (quorum 3)
+	// loses its quorum and sends everyone to the sorry server.
+	inTable := func(vsName string, port int) bool {
+		tab, err := ipvsadm.Fetch(context.Background(), sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range tab.Services {
+			if s.Addr.Port() != uint16(ports[vsName]) {
+				continue
+			}
+			for _, d := range s.Dests {
+				if d.Addr.Port() == uint16(port) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if err := dbs[2].Kill(); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WaitFor(t, "c out of the table", 30*time.Second, func() bool { return !inTable("checked", dbs[2].Port()) })
+	if got := seq("checked", "", 4); strings.Contains(got, "c") {
+		t.Errorf("killed c still scheduled: %s", got)
+	}
+	testenv.WaitFor(t, "the sorry server in the table", 30*time.Second, func() bool { return inTable("quorum", int(sorry.Port())) })
+	if got := seq("quorum", "", 3); got != "sorry-sorry-sorry" {
+		t.Errorf("quorum lost: %s", got)
+	}
+	if inTable("quorum", dbs[0].Port()) {
+		t.Error("live real servers left in the table while the sorry server serves")
+	}
+
+	rctx, rcancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer rcancel()
+	if err := dbs[2].Start(rctx); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WaitFor(t, "c back in the table", 30*time.Second, func() bool { return inTable("checked", dbs[2].Port()) })
+	if got := seq("checked", "", 3); !strings.Contains(got, "c") {
+		t.Errorf("c not scheduled after its restart: %s", got)
+	}
+	testenv.WaitFor(t, "the quorum back", 30*time.Second, func() bool { return !inTable("quorum", int(sorry.Port())) })
+	if got := seq("quorum", "", 3); strings.Contains(got, "sorry") {
+		t.Errorf("quorum back: %s", got)
+	}
+	logs := errOut.String()
+	for _, want := range []string{"lost quorum", "gained quorum", "is DOWN (MYSQL_CHECK", "is UP (MYSQL_CHECK"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("director log has no %q", want)
+		}
+	}
+
+	// ipvsadm --stats: two connections per rr real server, with packets.
+	code, got, stderr := runShardcat(t, "ipvsadm", "-L", "-n", "--stats", "--socket", sock)
+	if code != 0 {
+		t.Fatalf("ipvsadm --stats: %d %s", code, stderr)
+	}
+	// The rr service's block: its line and the real server lines after it.
+	block := regexp.MustCompile(fmt.Sprintf(`(?m)^TCP  127\.0\.0\.1:%d .*\n(  -> .*\n)*`, ports["rr"])).FindString(got)
+	for _, db := range dbs {
+		re := regexp.MustCompile(fmt.Sprintf(`(?m)^  -> 127\.0\.0\.1:%d +2 +[1-9]\d* +[1-9]\d* +[1-9]\d* +[1-9]\d*$`, db.Port()))
+		if !re.MatchString(block) {
+			t.Errorf("--stats line for %s in the rr service:\n%s", names[db.Port()], got)
+		}
+	}
+	// --rate moves once the estimator has ticked (every 2 s) after traffic.
+	var rates string
+	testenv.WaitFor(t, "non-zero rates", 15*time.Second, func() bool {
+		seq("rr", "", 3)
+		_, rates, _ = runShardcat(t, "ipvsadm", "-Ln", "--rate", "--socket", sock)
+		line := regexp.MustCompile(fmt.Sprintf(`(?m)^TCP  127\.0\.0\.1:%d +(\d+) +(\d+) +(\d+) +(\d+) +(\d+)$`, ports["rr"])).FindStringSubmatch(rates)
+		return line != nil && line[1] != "0" && line[2] != "0" && line[3] != "0" && line[4] != "0" && line[5] != "0"
+	})
+	// -c lists the persistence templates of 127.0.0.2 and .3.
+	code, got, _ = runShardcat(t, "ipvsadm", "-lcn", "--socket", sock)
+	for _, src := range []string{"127.0.0.2:0", "127.0.0.3:0"} {
+		re := regexp.MustCompile(fmt.Sprintf(`(?m)^TCP \d\d:\d\d  NONE        %s +127\.0\.0\.1:%d `, regexp.QuoteMeta(src), ports["persist"]))
+		if code != 0 || !re.MatchString(got) {
+			t.Errorf("ipvsadm -lcn: no template for %s:\n%s", src, got)
+		}
+	}
+}
