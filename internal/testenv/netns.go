@@ -9,9 +9,11 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // Run runs a command and fails the test with its output when it fails.
@@ -128,7 +130,41 @@ func NewLAN(t testing.TB, tag, subnet4, subnet6 string, n int) []Node {
 		}
 		Run(t, "ip", "-n", nd.NS, "link", "set", nd.If, "up")
 	}
+	// Carrier-up reaches the stack through linkwatch (up to 1 s later);
+	// only then does IPv6 give the link its link-local address, which
+	// VRRPv3 over IPv6 sends from. Wait for both so tests start on a
+	// usable link.
+	deadline := time.Now().Add(10 * time.Second)
+	for _, nd := range nodes {
+		ns := OpenNetns(t, nd.NS)
+		for !linkReady(ns, nd.If, nd.IPv6.IsValid()) {
+			if time.Now().After(deadline) {
+				t.Fatalf("NewLAN: %s in %s not up (with a link-local address) after 10 s", nd.If, nd.NS)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 	return nodes
+}
+
+func linkReady(ns *Netns, ifname string, v6 bool) bool {
+	l, err := ns.nl.LinkByName(ifname)
+	if err != nil || l.Attrs().OperState != netlink.OperUp {
+		return false
+	}
+	if !v6 {
+		return true
+	}
+	addrs, err := ns.nl.AddrList(l, netlink.FAMILY_V6)
+	if err != nil {
+		return false
+	}
+	for _, a := range addrs {
+		if a.IP.IsLinkLocalUnicast() && a.Flags&unix.IFA_F_TENTATIVE == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Netns is a handle on a named network namespace for fast address checks

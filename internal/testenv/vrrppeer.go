@@ -174,3 +174,67 @@ func (c VRRPConf) String() string {
 	b.WriteString("}\n")
 	return b.String()
 }
+
+// Proc is a process group started in a network namespace.
+type Proc struct {
+	Cmd  *exec.Cmd
+	Out  *Buffer
+	Done <-chan struct{}
+}
+
+// StartProc is StartInNetns returning a Proc.
+func StartProc(t testing.TB, ns string, argv ...string) *Proc {
+	t.Helper()
+	cmd, out, done := StartInNetns(t, ns, nil, argv...)
+	return &Proc{Cmd: cmd, Out: out, Done: done}
+}
+
+// Kill sends SIGKILL to the whole group (keepalived's parent and its VRRP
+// child together, so the parent cannot restart the child).
+func (p *Proc) Kill() { syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGKILL) }
+
+// Term sends SIGTERM to the group leader (a graceful stop).
+func (p *Proc) Term() { p.Cmd.Process.Signal(syscall.SIGTERM) }
+
+// Wait waits up to timeout for the process to exit.
+func (p *Proc) Wait(timeout time.Duration) bool {
+	select {
+	case <-p.Done:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
+}
+
+// KeepalivedBin returns the keepalived binary, or skips the test (fails it
+// under CI=true) when keepalived is not installed.
+func KeepalivedBin(t testing.TB) string {
+	t.Helper()
+	if bin, err := exec.LookPath("keepalived"); err == nil {
+		return bin
+	}
+	bin := "/usr/sbin/keepalived"
+	if _, err := os.Stat(bin); err != nil {
+		skipOrFail(t, "keepalived not installed (apt-get install keepalived)")
+	}
+	return bin
+}
+
+// StartKeepalivedProc runs keepalived (VRRP only, in the foreground) in ns
+// with conf and its own pid files, like StartKeepalived, and returns the
+// process so the test can kill -9 or stop it.
+func StartKeepalivedProc(t testing.TB, ns, conf string) *Proc {
+	t.Helper()
+	bin := KeepalivedBin(t)
+	dir, err := os.MkdirTemp("", "sc-ka-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	path := filepath.Join(dir, "ka.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return StartProc(t, ns, bin, "-n", "-l", "-D", "-P", "-f", path,
+		"-p", filepath.Join(dir, "ka.pid"), "-r", filepath.Join(dir, "ka.vrrp.pid"), "-i", ns)
+}

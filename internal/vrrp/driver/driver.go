@@ -155,7 +155,14 @@ func New(inst *keepalivedconf.VRRPInstance, opts Options) (*Driver, error) {
 	case own.IsValid():
 		own = own.Unmap()
 	case v6:
-		own, err = linkLocal(ifi)
+		// A link that just came up gets its link-local address only
+		// after carrier and DAD: wait a little, as a daemon started
+		// at boot would have to.
+		for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			if own, err = linkLocal(ifi); err == nil || time.Now().After(deadline) {
+				break
+			}
+		}
 	default:
 		own, err = firstIPv4(ifi)
 	}
@@ -224,8 +231,13 @@ func openSocket(ifi *net.Interface, src netip.Addr, multicast bool) (int, error)
 	if err := syscall.SetsockoptString(fd, syscall.SOL_SOCKET, syscall.SO_BINDTODEVICE, ifi.Name); err != nil {
 		return fail("SO_BINDTODEVICE "+ifi.Name, err)
 	}
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: src.As4()}); err != nil {
-		return fail("bind "+src.String(), err)
+	// A raw socket bound to an address only receives datagrams addressed
+	// to it, so a multicast socket stays unbound and gets its source from
+	// IP_MULTICAST_IF below.
+	if !multicast {
+		if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: src.As4()}); err != nil {
+			return fail("bind "+src.String(), err)
+		}
 	}
 	for _, o := range []struct {
 		name     string
