@@ -7,13 +7,30 @@
 // take real servers out of (and back into) scheduling.
 //
 // Every lb_kind (NAT, DR, TUN) is forwarded as NAT: the director terminates
-// the client's TCP connection and opens one to the real server.
+// the client's TCP connection and opens one to the real server, optionally
+// sending it a PROXY protocol v1/v2 header first (real_server
+// proxy_protocol, a shardcat extension) so it sees the client's address.
+//
+// keepalived's pool behaviour is kept: quorum and hysteresis over the sum
+// of the live real servers' weights, with quorum_up/quorum_down; a
+// sorry_server that replaces the real servers while the quorum is lost
+// (also when every real server is down), removed or, with
+// sorry_server_inhibit, kept with weight 0 afterwards; inhibit_on_failure
+// keeping a failed real server with weight 0; notify_up/notify_down. Scripts
+// run with /bin/sh -c, are not waited for and their output is discarded.
+//
+// Counters: InPkts/OutPkts are the client sockets' TCP_INFO tcpi_segs_in
+// (segments from the client) and tcpi_segs_out (segments to it), SYN, FIN
+// and pure ACKs included, as IPVS counts every packet; live connections are
+// sampled at each Snapshot and closed ones accumulated. Bytes are payload.
 //
 // Divergences from the kernel: a connection counts as active (ESTABLISHED)
 // from the moment both legs are connected until either side half-closes,
-// inactive while the real server is being dialled and after a half-close, and
-// it leaves the counters when both legs are closed (there is no TIME_WAIT
-// entry). Persistence templates are not counted in the snapshot.
+// inactive while the real server is being dialled (SYN_RECV) and after a
+// half-close (FIN_WAIT), and it leaves the counters when both legs are
+// closed (there is no TIME_WAIT entry). The idle timeout (tcp) and tcpfin
+// timeout close a connection between one and two timeouts after its last
+// byte (see relayOneWay). MaxConns is a shardcat addition.
 package dataplane
 
 import (
@@ -37,6 +54,11 @@ type ServiceConfig struct {
 	// while it is live, until PersistenceTimeout after their last connection.
 	PersistenceTimeout time.Duration
 	PersistenceMask    netip.Addr // netmask; invalid = /32 (/128 for IPv6)
+	// ExpireQuiescentTemplate is the sysctl net.ipv4.vs.expire_quiescent_template:
+	// a template pointing at a weight-0 real server (quiesced, or failed
+	// under inhibit_on_failure) is dropped instead of keeping its client
+	// there. Off by default, as in the kernel.
+	ExpireQuiescentTemplate bool
 
 	DialTimeout time.Duration // connect timeout to real servers; 0 = 5s
 	RealServers []RealServerConfig
@@ -142,6 +164,11 @@ func FromKeepalived(vs *keepalivedconf.VirtualServer) (ServiceConfig, []string, 
 		SorryServer:        vs.SorryServer,
 		SorryServerInhibit: vs.SorryServerInhibit,
 	}
+	for _, c := range []*keepalivedconf.Command{vs.QuorumUp, vs.QuorumDown} {
+		if c != nil && (c.User != "" || c.Group != "") {
+			warnings = append(warnings, fmt.Sprintf("%s: virtual_server %s: running quorum scripts as another user is not supported; %q runs as shardcat's user", vs.Pos, vs.Addr, c.Line))
+		}
+	}
 	if vs.Method == "DR" || vs.Method == "TUN" {
 		warnings = append(warnings, fmt.Sprintf("%s: virtual_server %s: lvs_method %s is forwarded as NAT by the user-space data plane", vs.Pos, vs.Addr, vs.Method))
 	}
@@ -149,6 +176,11 @@ func FromKeepalived(vs *keepalivedconf.VirtualServer) (ServiceConfig, []string, 
 		r := RealServerConfig{Addr: rs.Addr, Weight: rs.Weight, InhibitOnFailure: rs.InhibitOnFailure || vs.InhibitOnFailure,
 			UThreshold: rs.UThreshold, LThreshold: rs.LThreshold,
 			NotifyUp: command(rs.NotifyUp), NotifyDown: command(rs.NotifyDown), ProxyProtocol: rs.ProxyProtocol}
+		for _, c := range []*keepalivedconf.Command{rs.NotifyUp, rs.NotifyDown} {
+			if c != nil && (c.User != "" || c.Group != "") {
+				warnings = append(warnings, fmt.Sprintf("%s: real_server %s: running notify scripts as another user is not supported; %q runs as shardcat's user", rs.Pos, rs.Addr, c.Line))
+			}
+		}
 		for _, c := range rs.Checkers {
 			cc := CheckConfig{}
 			switch {

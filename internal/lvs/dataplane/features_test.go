@@ -424,7 +424,7 @@ virtual_server 10.0.0.100 3306 {
         weight 3
         proxy_protocol v2
         notify_up "/bin/echo up"
-        notify_down "/bin/echo down"
+        notify_down "/bin/echo down" nobody
     }
 }
 `
@@ -432,9 +432,12 @@ virtual_server 10.0.0.100 3306 {
 	if err != nil || keepalivedconf.HasErrors(findings) {
 		t.Fatal(err, findings)
 	}
-	sc, _, err := FromKeepalived(cfg.VirtualServers[0])
+	sc, warnings, err := FromKeepalived(cfg.VirtualServers[0])
 	if err != nil {
 		t.Fatal(err)
+	}
+	if w := strings.Join(warnings, "\n"); !strings.Contains(w, `running notify scripts as another user is not supported; "/bin/echo down"`) {
+		t.Errorf("warnings:\n%s", w)
 	}
 	ApplyGlobal(&sc, cfg.Global)
 	if sc.Quorum != 3 || sc.Hysteresis != 1 || sc.QuorumUp != "/bin/true up" || sc.QuorumDown != "/bin/true down" ||
@@ -450,5 +453,44 @@ virtual_server 10.0.0.100 3306 {
 	ApplyGlobal(&none, keepalivedconf.GlobalDefs{})
 	if none.IdleTimeout != 0 || none.FinTimeout != 0 {
 		t.Errorf("unset lvs_timeouts changed the config: %+v", none)
+	}
+}
+
+func TestInhibitedServerAndPersistentClients(t *testing.T) {
+	for _, expire := range []bool{false, true} {
+		a, b := newBackend(t, "a"), newBackend(t, "b")
+		s := startService(t, ServiceConfig{Scheduler: "rr", PersistenceTimeout: time.Hour, ExpireQuiescentTemplate: expire,
+			RealServers: []RealServerConfig{
+				{Addr: a.addr, Weight: 1, Checks: fastCheck(a), InhibitOnFailure: true},
+				{Addr: b.addr, Weight: 1},
+			}}, Options{})
+		if got := greet(t, s, "127.0.0.5"); got != "a" {
+			t.Fatalf("first connection: %s", got)
+		}
+		a.stopListening() // the check fails; a stays with weight 0
+		waitFor(t, "a to go down", func() bool { return !s.Snapshot().RealServers[0].Up })
+		if expire {
+			// The template is dropped: the client moves to b.
+			if got := greet(t, s, "127.0.0.5"); got != "b" {
+				t.Errorf("expire_quiescent_template: %s, want b", got)
+			}
+			continue
+		}
+		// The kernel's default: the template still holds (the dest is in
+		// the table with weight 0), so the client is sent to a, whose
+		// listener is gone: the connection is closed without a greeting.
+		d := net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.5")}}
+		c, err := d.Dial("tcp", s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(20 * time.Second))
+		if n, err := c.Read(make([]byte, 10)); err == nil {
+			t.Errorf("persistent client got %d bytes from a quiesced, failed a", n)
+		}
+		c.Close()
+		if ss := s.Snapshot(); ss.RealServers[0].Conns != 2 {
+			t.Errorf("a's Conns %d, want 2 (the template kept the client on a)", ss.RealServers[0].Conns)
+		}
 	}
 }

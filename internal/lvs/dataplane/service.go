@@ -402,8 +402,10 @@ func (s *Service) pick(client netip.AddrPort) (*dest, *template) {
 		key = maskAddr(client.Addr(), s.cfg.PersistenceMask)
 		if t := s.templates[key]; t != nil {
 			// ip_vs_check_template: the dest must still be in the table; a
-			// quiesced (weight 0) one keeps its persistent clients.
-			if (t.n > 0 || now.Before(t.expires)) && s.inTable(t.dest) {
+			// quiesced (weight 0) one keeps its persistent clients unless
+			// expire_quiescent_template is set.
+			quiesced := s.cfg.ExpireQuiescentTemplate && s.weight(t.dest) == 0
+			if (t.n > 0 || now.Before(t.expires)) && s.inTable(t.dest) && !quiesced {
 				t.n++
 				t.expires = now.Add(s.cfg.PersistenceTimeout)
 				s.bind(t.dest)
