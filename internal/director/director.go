@@ -1,5 +1,3 @@
-//go:build linux
-
 // Package director runs a keepalived.conf: one VRRP driver per
 // vrrp_instance, the vrrp_script runners and interface watchers that adjust
 // their priorities or put them in FAULT, vrrp_sync_group coupling, notify
