@@ -3,6 +3,7 @@ package testenv
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -251,4 +252,22 @@ func (n *Netns) Do(fn func() error) error {
 		errc <- fn()
 	}()
 	return <-errc
+}
+
+// LinkUp reports whether interface ifname of the namespace is
+// operationally up.
+func (n *Netns) LinkUp(ifname string) bool { return linkReady(n, ifname, false) }
+
+// DelAddr removes prefix from interface ifname of the namespace; an absent
+// address is not an error.
+func (n *Netns) DelAddr(ifname string, prefix netip.Prefix) error {
+	l, err := n.nl.LinkByName(ifname)
+	if err != nil {
+		return err
+	}
+	a := &netlink.Addr{IPNet: &net.IPNet{IP: prefix.Addr().AsSlice(), Mask: net.CIDRMask(prefix.Bits(), prefix.Addr().BitLen())}}
+	if err := n.nl.AddrDel(l, a); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
+		return err
+	}
+	return nil
 }
