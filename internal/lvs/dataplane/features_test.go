@@ -38,6 +38,50 @@ func TestQuorumState(t *testing.T) {
 	if q.update(0, 0, 0) != -1 || q.update(1, 0, 0) != +1 {
 		t.Fatal("quorum 0")
 	}
+	// The initial state needs quorum+hysteresis (set_quorum_states).
+	for _, tc := range []struct {
+		sum  int
+		down bool
+	}{{5, false}, {4, true}, {3, true}, {0, true}} {
+		q.start(tc.sum, 4, 1)
+		if q.down != tc.down {
+			t.Errorf("start with sum %d: down %v", tc.sum, q.down)
+		}
+	}
+}
+
+func TestStartWithQuorumDown(t *testing.T) {
+	a := newBackend(t, "a")
+	sorry := newBackend(t, "sorry")
+	log := filepath.Join(t.TempDir(), "events")
+	ck := fastCheck(a)
+	ck[0].Alpha = true
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck[0].Addr = dead.Addr().(*net.TCPAddr).AddrPort()
+	dead.Close() // the check fails: a stays down
+	s := startService(t, ServiceConfig{Scheduler: "rr", SorryServer: sorry.addr,
+		QuorumDown: fmt.Sprintf("echo quorum_down >> %s", log),
+		RealServers: []RealServerConfig{{Addr: a.addr, Weight: 1, Checks: ck}}}, Options{})
+	if s.QuorumUp() {
+		t.Fatal("alpha real server down, yet quorum up")
+	}
+	if got := greet(t, s, ""); got != "sorry" {
+		t.Fatalf("starting with quorum down: %s", got)
+	}
+	waitFor(t, "quorum_down at start", func() bool { return readLines(log) == "quorum_down" })
+
+	// sorry_server_inhibit: in the table from the start, with weight 0.
+	s = startService(t, ServiceConfig{Scheduler: "rr", SorryServer: sorry.addr, SorryServerInhibit: true,
+		RealServers: rsOf(nil, a)}, Options{})
+	if in, w := inTable(s, sorry.addr); !in || w != 0 {
+		t.Errorf("inhibited sorry server at start: in table %v weight %d", in, w)
+	}
+	if got := sequence(t, s, 2, ""); got != "a-a" {
+		t.Errorf("with the quorum: %s", got)
+	}
 }
 
 // readLines returns the lines of the file at path ("" when missing).

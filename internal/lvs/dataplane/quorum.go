@@ -1,12 +1,21 @@
 package dataplane
 
-// quorumState is keepalived's update_quorum_state (check/ipwrapper.c) as
-// a pure type. The service starts up; with sum the total weight of the
-// live real servers it goes down when sum is 0 or below quorum-hysteresis,
-// and back up once sum reaches quorum+hysteresis. Between the two
-// thresholds it keeps its state, so a flapping server does not toggle it.
+// quorumState is keepalived's set_quorum_states and update_quorum_state
+// (check/ipwrapper.c) as a pure type. With sum the total weight of the live
+// real servers, the service starts up only when sum >= quorum+hysteresis;
+// it goes down when sum is 0 or below quorum-hysteresis, and back up once
+// sum reaches quorum+hysteresis. Between the two thresholds it keeps its
+// state, so a flapping server does not toggle it.
 type quorumState struct {
 	down bool
+}
+
+// start sets the initial state (set_quorum_states).
+func (q *quorumState) start(sum, quorum, hysteresis int) {
+	if quorum <= 0 {
+		quorum = 1
+	}
+	q.down = sum < quorum+hysteresis
 }
 
 // update applies the current sum and reports a transition: +1 gained,

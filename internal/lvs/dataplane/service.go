@@ -170,11 +170,24 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 		s.dests = append(s.dests, d)
 	}
 	if cfg.SorryServer.IsValid() {
-		s.sorry = &dest{cfg: RealServerConfig{Addr: cfg.SorryServer, Weight: 1}, weight0: 1, up: true, isSorry: true}
+		// With sorry_server_inhibit keepalived adds it at once, with weight 0.
+		s.sorry = &dest{cfg: RealServerConfig{Addr: cfg.SorryServer, Weight: 1}, weight0: 1, up: true, isSorry: true,
+			inTable: cfg.SorryServerInhibit}
 	}
-	s.mu.Lock()
-	s.updateQuorum()() // alpha real servers may leave the service without quorum
-	s.mu.Unlock()
+	// Alpha real servers (or a quorum above the configured weights) may
+	// start the service without its quorum: keepalived then puts the sorry
+	// server in and runs quorum_down; without a sorry server it stays quiet.
+	s.quorum.start(s.liveWeight(), cfg.Quorum, cfg.Hysteresis)
+	if s.quorum.down {
+		msg := fmt.Sprintf("virtual_server %s: starting with quorum down %d-%d=%d > %d", cfg.Addr, cfg.Quorum, cfg.Hysteresis, cfg.Quorum-cfg.Hysteresis, s.liveWeight())
+		if s.sorry != nil {
+			s.sorry.inTable = true
+			opts.Logf("%s; sorry server %s takes the new connections", msg, s.sorry.cfg.Addr)
+			s.runCommand("quorum_down", cfg.QuorumDown)
+		} else {
+			opts.Logf("%s", msg)
+		}
+	}
 	for _, d := range s.dests {
 		for i, c := range d.cfg.Checks {
 			s.wg.Add(1)
@@ -223,7 +236,7 @@ func (s *Service) updateQuorum() (after func()) {
 		msg := fmt.Sprintf("virtual_server %s: gained quorum %d+%d=%d <= %d", s.cfg.Addr, q, h, q+h, sum)
 		if s.sorry != nil {
 			if s.cfg.SorryServerInhibit {
-				msg += fmt.Sprintf("; sorry server %s kept with weight 0 (sorry_server_inhibit), real servers back", s.sorry.cfg.Addr)
+				msg += fmt.Sprintf("; sorry server %s disabled (weight 0, sorry_server_inhibit), real servers back", s.sorry.cfg.Addr)
 			} else {
 				s.sorry.inTable = false
 				msg += fmt.Sprintf("; sorry server %s removed, real servers back", s.sorry.cfg.Addr)
