@@ -63,7 +63,7 @@ func TestStartWithQuorumDown(t *testing.T) {
 	ck[0].Addr = dead.Addr().(*net.TCPAddr).AddrPort()
 	dead.Close() // the check fails: a stays down
 	s := startService(t, ServiceConfig{Scheduler: "rr", SorryServer: sorry.addr,
-		QuorumDown: fmt.Sprintf("echo quorum_down >> %s", log),
+		QuorumDown:  fmt.Sprintf("echo quorum_down >> %s", log),
 		RealServers: []RealServerConfig{{Addr: a.addr, Weight: 1, Checks: ck}}}, Options{})
 	if s.QuorumUp() {
 		t.Fatal("alpha real server down, yet quorum up")
