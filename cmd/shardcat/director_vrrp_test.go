@@ -3,12 +3,17 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -245,4 +250,149 @@ func runVRRPCase(t *testing.T, bin, tag string, idx int, c vrrpCase) {
 	back := wait("A to preempt B after returning", startup, func() bool { return has(a) })
 	wait("B to release the VIP after A preempted", 5*time.Second, func() bool { return !has(b) })
 	t.Logf("A (%s) preempted B %v after restarting", a.impl, back.Round(time.Millisecond))
+}
+
+// frame is one captured Ethernet frame.
+type frame struct {
+	at time.Time
+	b  []byte
+}
+
+// sniff captures every Ethernet frame arriving on ifname in ns (AF_PACKET)
+// until the test ends.
+func sniff(t *testing.T, ns *testenv.Netns, ifname string) func() []frame {
+	t.Helper()
+	var fd int
+	if err := ns.Do(func() error {
+		var err error
+		proto := int(uint16(syscall.ETH_P_ALL)<<8 | uint16(syscall.ETH_P_ALL)>>8)
+		if fd, err = syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, proto); err != nil {
+			return err
+		}
+		ifi, err := net.InterfaceByName(ifname)
+		if err != nil {
+			return err
+		}
+		return syscall.Bind(fd, &syscall.SockaddrLinklayer{Protocol: uint16(proto), Ifindex: ifi.Index})
+	}); err != nil {
+		t.Fatalf("capture on %s: %v", ifname, err)
+	}
+	tv := syscall.NsecToTimeval(int64(50 * time.Millisecond))
+	syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv)
+	var mu sync.Mutex
+	var frames []frame
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 2048)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			n, _, err := syscall.Recvfrom(fd, buf, 0)
+			if err != nil {
+				continue
+			}
+			mu.Lock()
+			frames = append(frames, frame{time.Now(), append([]byte(nil), buf[:n]...)})
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-done; syscall.Close(fd) })
+	return func() []frame {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(frames)
+	}
+}
+
+// garpFor reports whether f is a gratuitous ARP request for ip
+// (broadcast, sender IP = target IP = ip).
+func garpFor(f []byte, ip netip.Addr) bool {
+	a := ip.As4()
+	return len(f) >= 42 && bytes.Equal(f[0:6], []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}) &&
+		f[12] == 0x08 && f[13] == 0x06 && f[20] == 0 && f[21] == 1 &&
+		bytes.Equal(f[28:32], a[:]) && bytes.Equal(f[38:42], a[:])
+}
+
+// unsolicitedNAFor reports whether f is an unsolicited neighbour
+// advertisement for ip as keepalived sends it: to ff02::1 with hop limit
+// 255, Override set, Solicited clear.
+func unsolicitedNAFor(f []byte, ip netip.Addr) bool {
+	if len(f) < 14+40+24 || f[12] != 0x86 || f[13] != 0xdd {
+		return false
+	}
+	ip6, icmp := f[14:54], f[54:]
+	target := ip.As16()
+	return ip6[6] == 58 && ip6[7] == 255 && bytes.Equal(ip6[24:40], allNodes[:]) &&
+		icmp[0] == 136 && icmp[4]&0x60 == 0x20 && bytes.Equal(icmp[8:24], target[:])
+}
+
+var allNodes = netip.MustParseAddr("ff02::1").As16()
+
+// batches groups the times of matching frames into bursts (frames less
+// than 100 ms apart) and returns the burst sizes.
+func batches(frames []frame, match func([]byte) bool) []int {
+	var sizes []int
+	var last time.Time
+	for _, f := range frames {
+		if !match(f.b) {
+			continue
+		}
+		if len(sizes) == 0 || f.at.Sub(last) > 100*time.Millisecond {
+			sizes = append(sizes, 0)
+		}
+		sizes[len(sizes)-1]++
+		last = f.at
+	}
+	return sizes
+}
+
+// TestDirectorVRRPAnnouncements: a shardcat master announces its VIP
+// (gratuitous ARP) and its excluded IPv6 VIP (unsolicited NA) in a first
+// batch of garp_master_repeat, then garp_master_refresh_repeat every
+// garp_master_refresh; the VIP goes on with its label, the excluded VIP
+// with it, and both go on SIGTERM. The peer namespace only captures.
+func TestDirectorVRRPAnnouncements(t *testing.T) {
+	testenv.RequireRoot(t)
+	bin := buildShardcat(t)
+	lan := testenv.NewLAN(t, "ann", "10.213.70", "fd00:213:70::", 2)
+	sc, peer := testenv.OpenNetns(t, lan[0].NS), testenv.OpenNetns(t, lan[1].NS)
+	captured := sniff(t, peer, lan[1].If)
+	vip, evip := netip.MustParseAddr("10.213.70.100"), netip.MustParseAddr("fd00:213:70::200")
+	label := lan[0].If + ":v"
+	conf := testenv.VRRPConf{State: "MASTER", Interface: lan[0].If, Priority: 150, Version: 3, Advert: "0.1",
+		VIP: "10.213.70.100/24 label " + label,
+		Extra: "    garp_master_repeat 2\n    garp_master_refresh 1\n    garp_master_refresh_repeat 3\n" +
+			"    virtual_ipaddress_excluded {\n        fd00:213:70::200/64 dev " + lan[0].If + "\n    }\n"}
+	p := startShardcat(t, bin, lan[0].NS, conf.String())
+	testenv.WaitFor(t, "shardcat to take the VIP", 10*time.Second, func() bool { return sc.MustHave(t, vip) }, p.Out)
+	if !sc.MustHave(t, evip) {
+		t.Fatalf("excluded VIP %s not added with the VIP\n%s", evip, p.Out)
+	}
+	if out := testenv.Run(t, "ip", "-n", lan[0].NS, "-4", "addr", "show", "dev", lan[0].If); !strings.Contains(out, label) {
+		t.Errorf("VIP without its label %s:\n%s", label, out)
+	}
+	time.Sleep(2600 * time.Millisecond) // the first batch and two refreshes
+	frames := captured()
+	arps := batches(frames, func(f []byte) bool { return garpFor(f, vip) })
+	nas := batches(frames, func(f []byte) bool { return unsolicitedNAFor(f, evip) })
+	t.Logf("gratuitous ARP batches %v, neighbour advertisement batches %v", arps, nas)
+	for what, got := range map[string][]int{"gratuitous ARP": arps, "neighbour advertisement": nas} {
+		if len(got) < 3 || len(got) > 4 || got[0] != 2 || got[1] != 3 || got[2] != 3 {
+			t.Errorf("%s batches %v, want [2 3 3] (garp_master_repeat 2, then refresh_repeat 3 every second)\n%s", what, got, p.Out)
+		}
+	}
+	if v := p.Out.String(); strings.Contains(v, "error") || strings.Contains(v, "address add") {
+		t.Errorf("errors in the log:\n%s", v)
+	}
+	p.Term()
+	if !p.Wait(10 * time.Second) {
+		t.Fatalf("shardcat did not exit on SIGTERM\n%s", p.Out)
+	}
+	if sc.MustHave(t, vip) || sc.MustHave(t, evip) {
+		t.Errorf("VIP or excluded VIP left after SIGTERM\n%s", p.Out)
+	}
 }
