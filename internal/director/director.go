@@ -380,6 +380,7 @@ func (d *Director) applyRunners(old, cur *keepalivedconf.Config) {
 		}
 	}
 	sec := security(cur.Global)
+	var specs []track.Script
 	for _, name := range diff.StartScripts {
 		sc := cur.Script(name)
 		d.scriptSt[name] = track.NewCounter(sc.Rise, sc.Fall, sc.InitFail).Status()
@@ -391,14 +392,33 @@ func (d *Director) applyRunners(old, cur *keepalivedconf.Config) {
 			d.scriptSt[name] = track.Down
 			continue
 		}
-		spec := track.Script{Name: name, Cmd: cmd, Interval: sc.Interval, Timeout: sc.Timeout,
-			Rise: sc.Rise, Fall: sc.Fall, InitFail: sc.InitFail}
+		specs = append(specs, track.Script{Name: name, Cmd: cmd, Interval: sc.Interval, Timeout: sc.Timeout,
+			Rise: sc.Rise, Fall: sc.Fall, InitFail: sc.InitFail, Counter: track.NewCounter(sc.Rise, sc.Fall, sc.InitFail),
+			Delay: sc.Interval})
+	}
+	// The first check of every new script runs now (in parallel, bounded
+	// by its timeout), so that instances start, and a reload applies, with
+	// real results rather than putting weight-0 trackers in FAULT until
+	// the scripts have run once.
+	var first sync.WaitGroup
+	for _, spec := range specs {
+		first.Add(1)
+		go func() {
+			defer first.Done()
+			if err := track.Check(context.Background(), spec, spec.Counter); err != nil {
+				d.logf("VRRP_Script(%s) failed: %v", spec.Name, err)
+			}
+		}()
+	}
+	first.Wait()
+	for _, spec := range specs {
+		d.scriptSt[spec.Name] = spec.Counter.Status()
 		ctx, cancel := context.WithCancel(context.Background())
 		r := &runner{cancel: cancel, done: make(chan struct{})}
-		d.scripts[name] = r
+		d.scripts[spec.Name] = r
 		go func() {
 			defer close(r.done)
-			track.RunScript(ctx, spec, d.logf, func(s track.Status) { d.events.push(event{script: name, status: s}) })
+			track.RunScript(ctx, spec, d.logf, func(s track.Status) { d.events.push(event{script: spec.Name, status: s}) })
 		}()
 	}
 	want := map[string]bool{}

@@ -14,20 +14,47 @@ type Script struct {
 	Rise     int
 	Fall     int
 	InitFail bool
+	// Counter, when set, continues a counter (e.g. after a first check run
+	// with Check); Delay is the wait before the first run.
+	Counter *Counter
+	Delay   time.Duration
+}
+
+func (s Script) timeout() time.Duration {
+	if s.Timeout > 0 {
+		return s.Timeout
+	}
+	return s.Interval
+}
+
+// Check runs s once and feeds the result to c; it returns the error of the
+// run (nil on success).
+func Check(ctx context.Context, s Script, c *Counter) error {
+	err := Exec(ctx, s.Cmd, s.timeout())
+	c.Observe(err == nil)
+	return err
 }
 
 // RunScript runs s at once and then every Interval (measured from the
 // start of each run) until ctx ends, and calls onChange from its goroutine
 // whenever the rise/fall status changes. logf receives one line per change.
 func RunScript(ctx context.Context, s Script, logf func(string, ...any), onChange func(Status)) {
-	c := NewCounter(s.Rise, s.Fall, s.InitFail)
-	timeout := s.Timeout
-	if timeout <= 0 {
-		timeout = s.Interval
+	c := s.Counter
+	if c == nil {
+		c = NewCounter(s.Rise, s.Fall, s.InitFail)
+	}
+	if s.Delay > 0 {
+		wait := time.NewTimer(s.Delay)
+		select {
+		case <-ctx.Done():
+			wait.Stop()
+			return
+		case <-wait.C:
+		}
 	}
 	for {
 		started := time.Now()
-		err := Exec(ctx, s.Cmd, timeout)
+		err := Exec(ctx, s.Cmd, s.timeout())
 		if ctx.Err() != nil {
 			return
 		}

@@ -1,0 +1,209 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/shardcat/shardcat/internal/director"
+	"github.com/shardcat/shardcat/internal/lvs/ipvsadm"
+	"github.com/shardcat/shardcat/internal/testenv"
+)
+
+// trackShardcat builds shardcat and runs `shardcat director -f conf` in ns
+// with a control socket; it returns the config path (to rewrite before a
+// SIGHUP), the socket, the process and its output.
+func trackShardcat(t *testing.T, ns, conf string, extra ...string) (path, sock string, cmd *exec.Cmd, out *testenv.Buffer, done <-chan struct{}) {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "shardcat")
+	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	path, sock = filepath.Join(dir, "sc.conf"), filepath.Join(dir, "d.sock")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{bin, "director", "-f", path, "--socket", sock}, extra...)
+	cmd, out, done = testenv.StartInNetns(t, ns, nil, args...)
+	return path, sock, cmd, out, done
+}
+
+// vrrpStatus asks the director for one instance's status.
+func vrrpStatus(t *testing.T, sock, name string) (director.InstanceStatus, bool) {
+	t.Helper()
+	var st []director.InstanceStatus
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := ipvsadm.Call(ctx, sock, "vrrp", &st); err != nil {
+		return director.InstanceStatus{}, false
+	}
+	for _, s := range st {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return director.InstanceStatus{}, false
+}
+
+// withTracking adds lines to the vrrp_instance of a VRRPUnicastConf and
+// blocks before it.
+func withTracking(conf, before, inInstance string) string {
+	conf = strings.Replace(conf, "vrrp_instance VI_1 {", before+"vrrp_instance VI_1 {", 1)
+	return strings.Replace(conf, "    virtual_ipaddress {", inInstance+"    virtual_ipaddress {", 1)
+}
+
+func writeExecutable(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDirectorTrackScriptMovesVIPToKeepalived: shardcat (MASTER, 150) with a
+// vrrp_script of weight -100 holds the VIP while keepalived (BACKUP, 100)
+// waits; when the script fails shardcat advertises 50 and keepalived takes
+// the VIP; when it succeeds again shardcat preempts. The notify script gets
+// keepalived's arguments, the status op and /metrics show the change.
+func TestDirectorTrackScriptMovesVIPToKeepalived(t *testing.T) {
+	ns1, ns2, if1, if2 := testenv.NetnsPair(t, "t", "10.213.2")
+	testBin, err := exec.LookPath("test")
+	if err != nil {
+		t.Skip("no test(1)")
+	}
+	dir := t.TempDir()
+	flag, notified := filepath.Join(dir, "healthy"), filepath.Join(dir, "notified")
+	os.WriteFile(flag, nil, 0o644)
+	notifyScript := filepath.Join(dir, "notify.sh")
+	writeExecutable(t, notifyScript, `echo "$@" >> `+notified+"\n")
+	conf := withTracking(testenv.VRRPUnicastConf("MASTER", if2, 150, "10.213.2.2", "10.213.2.1", "10.213.2.100"),
+		fmt.Sprintf("vrrp_script chk_flag {\n    script \"%s -e %s\"\n    interval 1\n    weight -100\n}\n", testBin, flag),
+		"    track_script {\n        chk_flag\n    }\n    notify "+notifyScript+"\n")
+
+	ka := testenv.StartKeepalived(t, ns1, testenv.VRRPUnicastConf("BACKUP", if1, 100, "10.213.2.1", "10.213.2.2", "10.213.2.100"))
+	_, sock, cmd, sc, done := trackShardcat(t, ns2, conf, "--metrics", "127.0.0.1:19110")
+	notes := func() string { b, _ := os.ReadFile(notified); return string(b) }
+	testenv.WaitFor(t, "shardcat to take the VIP", 20*time.Second, func() bool { return testenv.HasAddress(t, ns2, "10.213.2.100") }, sc, ka)
+	testenv.WaitFor(t, "notify INSTANCE VI_1 MASTER 150", 10*time.Second, func() bool { return strings.Contains(notes(), "INSTANCE VI_1 MASTER 150\n") }, sc)
+	if st, ok := vrrpStatus(t, sock, "VI_1"); !ok || st.State != "MASTER" || st.Priority != 150 || st.Master != "10.213.2.2" || st.AdvertsSent == 0 {
+		t.Errorf("status while master: %+v (ok %v)", st, ok)
+	}
+	metrics, err := exec.Command("ip", "netns", "exec", ns2, "curl", "-sf", "http://127.0.0.1:19110/metrics").CombinedOutput()
+	if err != nil {
+		t.Errorf("scraping /metrics: %v\n%s", err, metrics)
+	}
+	for _, want := range []string{`shardcat_vrrp_state{instance="VI_1"} 2`, `shardcat_vrrp_priority{instance="VI_1"} 150`,
+		`shardcat_vrrp_transitions_total{instance="VI_1",to="MASTER"} 1`, `shardcat_vrrp_adverts_sent_total{instance="VI_1"}`,
+		`shardcat_vrrp_drops_total{instance="VI_1",reason="`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+
+	// When the script fails, keepalived (100) preempts shardcat (now 50).
+	os.Remove(flag)
+	failed := time.Now()
+	testenv.WaitFor(t, "keepalived to take the VIP after the script failed", 20*time.Second, func() bool {
+		return testenv.HasAddress(t, ns1, "10.213.2.100") && !testenv.HasAddress(t, ns2, "10.213.2.100")
+	}, sc, ka)
+	t.Logf("keepalived took over %v after the script started failing", time.Since(failed).Round(10*time.Millisecond))
+	testenv.WaitFor(t, "notify INSTANCE VI_1 BACKUP 50", 10*time.Second, func() bool { return strings.Contains(notes(), "INSTANCE VI_1 BACKUP 50\n") }, sc)
+	st, ok := vrrpStatus(t, sock, "VI_1")
+	if !ok || st.State != "BACKUP" || st.Priority != 50 || st.BasePriority != 150 || st.Master != "10.213.2.1" ||
+		!strings.Contains(st.LastReason, "higher priority advert from 10.213.2.1") {
+		t.Errorf("status after the failure: %+v", st)
+	}
+	if !strings.Contains(sc.String(), `vrrp transition instance=VI_1 from=MASTER to=BACKUP priority=50 reason="higher priority advert from 10.213.2.1`) {
+		t.Errorf("no structured transition log:\n%s", sc)
+	}
+
+	// When it succeeds again shardcat (150) preempts keepalived.
+	os.WriteFile(flag, nil, 0o644)
+	testenv.WaitFor(t, "shardcat to preempt after the script recovered", 20*time.Second, func() bool {
+		return testenv.HasAddress(t, ns2, "10.213.2.100") && !testenv.HasAddress(t, ns1, "10.213.2.100")
+	}, sc, ka)
+
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("shardcat did not exit on SIGTERM\n%s", sc)
+	}
+	if !strings.Contains(notes(), "INSTANCE VI_1 STOP ") {
+		t.Errorf("no STOP notification:\n%s", notes())
+	}
+}
+
+// TestDirectorSIGHUPAddsInstanceAndSyncGroupFault: a SIGHUP adds VI_2 (a
+// new VIP) and a sync group without bouncing VI_1 (its VIP never leaves);
+// then VI_2's weight-0 script fails and the group takes both to FAULT.
+func TestDirectorSIGHUPAddsInstanceAndSyncGroupFault(t *testing.T) {
+	_, ns2, _, if2 := testenv.NetnsPair(t, "h", "10.213.3")
+	testBin, err := exec.LookPath("test")
+	if err != nil {
+		t.Skip("no test(1)")
+	}
+	dir := t.TempDir()
+	flag := filepath.Join(dir, "healthy")
+	os.WriteFile(flag, nil, 0o644)
+	vi1 := testenv.VRRPUnicastConf("MASTER", if2, 150, "10.213.3.2", "10.213.3.1", "10.213.3.100")
+	path, sock, _, sc, _ := trackShardcat(t, ns2, vi1)
+	testenv.WaitFor(t, "VI_1 to take its VIP", 20*time.Second, func() bool { return testenv.HasAddress(t, ns2, "10.213.3.100") }, sc)
+	before, _ := vrrpStatus(t, sock, "VI_1")
+
+	vi2 := strings.NewReplacer("VI_1", "VI_2", "virtual_router_id 51", "virtual_router_id 52", "10.213.3.100", "10.213.3.101").
+		Replace(vi1[strings.Index(vi1, "vrrp_instance"):])
+	vi2 = strings.Replace(vi2, "    virtual_ipaddress {", "    track_script {\n        chk_flag\n    }\n    virtual_ipaddress {", 1)
+	grown := vi1 + fmt.Sprintf("vrrp_script chk_flag {\n    script \"%s -e %s\"\n    interval 1\n    weight 0\n}\n", testBin, flag) +
+		vi2 + "vrrp_sync_group G {\n    group {\n        VI_1\n        VI_2\n    }\n}\n"
+	if err := os.WriteFile(path, []byte(grown), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pgrep", "-f", "-n", path).Output()
+	if err != nil {
+		t.Fatalf("finding shardcat: %v", err)
+	}
+	var pid int
+	fmt.Sscan(string(out), &pid)
+	syscall.Kill(pid, syscall.SIGHUP)
+	deadline := time.Now().Add(20 * time.Second)
+	for !testenv.HasAddress(t, ns2, "10.213.3.101") {
+		if !testenv.HasAddress(t, ns2, "10.213.3.100") {
+			t.Fatalf("VI_1 lost its VIP during the reload\n%s", sc)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("VI_2 never took its VIP\n%s", sc)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	after, _ := vrrpStatus(t, sock, "VI_1")
+	if after.State != "MASTER" || !after.LastTransition.Equal(before.LastTransition) || after.TransitionsByTo["MASTER"] != 1 {
+		t.Errorf("VI_1 was bounced by the reload: before %+v\nafter %+v", before, after)
+	}
+	if !strings.Contains(sc.String(), "reload: vrrp_instance kept [VI_1], started [VI_2]") {
+		t.Errorf("no reload summary:\n%s", sc)
+	}
+
+	// VI_2's script fails: the group puts both in FAULT, both VIPs go.
+	os.Remove(flag)
+	testenv.WaitFor(t, "both VIPs to go with the group in FAULT", 20*time.Second, func() bool {
+		return !testenv.HasAddress(t, ns2, "10.213.3.100") && !testenv.HasAddress(t, ns2, "10.213.3.101")
+	}, sc)
+	st, _ := vrrpStatus(t, sock, "VI_1")
+	if st.State != "FAULT" || !strings.Contains(st.Fault, "sync group G: VI_2 is in FAULT (tracked script chk_flag failed)") {
+		t.Errorf("VI_1 status: %+v", st)
+	}
+	// It recovers: both come back.
+	os.WriteFile(flag, nil, 0o644)
+	testenv.WaitFor(t, "both VIPs back after the script recovered", 20*time.Second, func() bool {
+		return testenv.HasAddress(t, ns2, "10.213.3.100") && testenv.HasAddress(t, ns2, "10.213.3.101")
+	}, sc)
+}
