@@ -72,7 +72,8 @@ func writeExecutable(t *testing.T, path, body string) {
 // vrrp_script of weight -100 holds the VIP while keepalived (BACKUP, 100)
 // waits; when the script fails shardcat advertises 50 and keepalived takes
 // the VIP; when it succeeds again shardcat preempts. The notify script gets
-// keepalived's arguments, the status op and /metrics show the change.
+// keepalived's arguments, an SMTP alert goes out, and the status op and
+// /metrics show the change.
 func TestDirectorTrackScriptMovesVIPToKeepalived(t *testing.T) {
 	ns1, ns2, if1, if2 := testenv.NetnsPair(t, "t", "10.213.2")
 	testBin, err := exec.LookPath("test")
@@ -88,11 +89,29 @@ func TestDirectorTrackScriptMovesVIPToKeepalived(t *testing.T) {
 		fmt.Sprintf("vrrp_script chk_flag {\n    script \"%s -e %s\"\n    interval 1\n    weight -100\n}\n", testBin, flag),
 		"    track_script {\n        chk_flag\n    }\n    notify "+notifyScript+"\n")
 
+	// The SMTP sink listens inside shardcat's namespace.
+	var sink *testenv.SMTPSink
+	testenv.OpenNetns(t, ns2).Do(func() error { sink = testenv.StartSMTPSink(t); return nil })
+	conf = strings.Replace(conf, "global_defs {\n", fmt.Sprintf("global_defs {\n    smtp_server 127.0.0.1 %d\n    smtp_helo_name sc.test\n"+
+		"    notification_email_from sc@test\n    notification_email {\n        ops@test\n    }\n", sink.Addr.Port), 1)
+	conf = strings.Replace(conf, "    notify ", "    smtp_alert\n    notify ", 1)
+
 	ka := testenv.StartKeepalived(t, ns1, testenv.VRRPUnicastConf("BACKUP", if1, 100, "10.213.2.1", "10.213.2.2", "10.213.2.100"))
 	_, sock, cmd, sc, done := trackShardcat(t, ns2, conf, "--metrics", "127.0.0.1:19110")
 	notes := func() string { b, _ := os.ReadFile(notified); return string(b) }
 	testenv.WaitFor(t, "shardcat to take the VIP", 20*time.Second, func() bool { return testenv.HasAddress(t, ns2, "10.213.2.100") }, sc, ka)
 	testenv.WaitFor(t, "notify INSTANCE VI_1 MASTER 150", 10*time.Second, func() bool { return strings.Contains(notes(), "INSTANCE VI_1 MASTER 150\n") }, sc)
+	testenv.WaitFor(t, "the SMTP alert for MASTER", 10*time.Second, func() bool {
+		for _, m := range sink.Messages() {
+			if strings.Contains(m, "Subject: ["+if2+"] VRRP Instance VI_1 - Entering MASTER state\r\n") && strings.Contains(m, "=> VRRP Instance is now owning VRRP VIPs <=") {
+				return true
+			}
+		}
+		return false
+	}, sc)
+	if l := sink.Lines(); len(l) < 3 || l[0] != "HELO sc.test" || l[1] != "MAIL FROM:<sc@test>" || l[2] != "RCPT TO:<ops@test>" {
+		t.Errorf("SMTP dialogue %q", l)
+	}
 	if st, ok := vrrpStatus(t, sock, "VI_1"); !ok || st.State != "MASTER" || st.Priority != 150 || st.Master != "10.213.2.2" || st.AdvertsSent == 0 {
 		t.Errorf("status while master: %+v (ok %v)", st, ok)
 	}
