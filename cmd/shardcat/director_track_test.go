@@ -226,3 +226,25 @@ func TestDirectorSIGHUPAddsInstanceAndSyncGroupFault(t *testing.T) {
 		return testenv.HasAddress(t, ns2, "10.213.3.100") && testenv.HasAddress(t, ns2, "10.213.3.101")
 	}, sc)
 }
+
+// TestDirectorTrackInterfaceFault: a tracked interface (weight 0) losing carrier
+// puts the instance in FAULT (VIP removed); back up, it becomes master again.
+func TestDirectorTrackInterfaceFault(t *testing.T) {
+	_, ns2, _, if2 := testenv.NetnsPair(t, "i", "10.213.4")
+	// A second veth pair inside the namespace: taking the peer down drops
+	// the tracked end's carrier (it stays administratively up).
+	testenv.Run(t, "ip", "-n", ns2, "link", "add", "scdum0", "type", "veth", "peer", "name", "scdum1")
+	testenv.Run(t, "ip", "-n", ns2, "link", "set", "scdum0", "up")
+	testenv.Run(t, "ip", "-n", ns2, "link", "set", "scdum1", "up")
+	conf := withTracking(testenv.VRRPUnicastConf("MASTER", if2, 150, "10.213.4.2", "10.213.4.1", "10.213.4.100"), "",
+		"    track_interface {\n        scdum0\n    }\n")
+	_, sock, _, sc, _ := trackShardcat(t, ns2, conf)
+	testenv.WaitFor(t, "the VIP", 20*time.Second, func() bool { return testenv.HasAddress(t, ns2, "10.213.4.100") }, sc)
+	testenv.Run(t, "ip", "-n", ns2, "link", "set", "scdum1", "down")
+	testenv.WaitFor(t, "FAULT to remove the VIP", 10*time.Second, func() bool { return !testenv.HasAddress(t, ns2, "10.213.4.100") }, sc)
+	if st, _ := vrrpStatus(t, sock, "VI_1"); st.State != "FAULT" || st.Fault != "tracked interface scdum0 down" {
+		t.Errorf("status: %+v", st)
+	}
+	testenv.Run(t, "ip", "-n", ns2, "link", "set", "scdum1", "up")
+	testenv.WaitFor(t, "the VIP back after the link came up", 20*time.Second, func() bool { return testenv.HasAddress(t, ns2, "10.213.4.100") }, sc)
+}
