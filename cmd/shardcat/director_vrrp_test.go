@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/shardcat/shardcat/internal/testenv"
+	"github.com/shardcat/shardcat/internal/vrrp"
 )
 
 // buildShardcat builds the shardcat binary once for a test and its subtests.
@@ -111,6 +112,7 @@ var vrrpCases = []vrrpCase{
 	{name: "v3-unicast/sc-sc/term/nopreempt", a: "sc", b: "sc", version: 3, advert: 100 * time.Millisecond, unicast: true, stop: "term", returnA: true, nopreempt: true},
 	{name: "v3-ipv6-multicast/ka-master/sc-backup/kill", a: "ka", b: "sc", version: 3, advert: 100 * time.Millisecond, ipv6: true, stop: "kill"},
 	{name: "v3-ipv6-multicast/sc-master/ka-backup/term", a: "sc", b: "ka", version: 3, advert: 100 * time.Millisecond, ipv6: true, stop: "term", returnA: true},
+	{name: "v3-ipv6-unicast/preempt/sc-returns-over-ka", a: "sc", b: "ka", version: 3, advert: 100 * time.Millisecond, ipv6: true, unicast: true, stop: "kill", returnA: true},
 }
 
 // TestDirectorVRRPInterop runs the interop matrix between shardcat's
@@ -394,5 +396,59 @@ func TestDirectorVRRPAnnouncements(t *testing.T) {
 	}
 	if sc.MustHave(t, vip) || sc.MustHave(t, evip) {
 		t.Errorf("VIP or excluded VIP left after SIGTERM\n%s", p.Out)
+	}
+}
+
+// TestDirectorVRRPLowerPriorityGARP: a shardcat master that hears a
+// lower-priority advert (a router that believes it is master) answers and
+// re-announces its VIP: garp_lower_prio_repeat ARPs at once and again after
+// garp_lower_prio_delay. The advert is crafted in the peer namespace.
+func TestDirectorVRRPLowerPriorityGARP(t *testing.T) {
+	testenv.RequireRoot(t)
+	bin := buildShardcat(t)
+	lan := testenv.NewLAN(t, "low", "10.213.71", "", 2)
+	sc, peer := testenv.OpenNetns(t, lan[0].NS), testenv.OpenNetns(t, lan[1].NS)
+	captured := sniff(t, peer, lan[1].If)
+	vip := netip.MustParseAddr("10.213.71.100")
+	conf := testenv.VRRPConf{State: "MASTER", Interface: lan[0].If, Priority: 150, Version: 3, Advert: "0.1", VIP: "10.213.71.100/24",
+		Extra: "    garp_master_repeat 2\n    garp_lower_prio_repeat 4\n    garp_lower_prio_delay 1\n"}
+	p := startShardcat(t, bin, lan[0].NS, conf.String())
+	testenv.WaitFor(t, "shardcat to take the VIP", 10*time.Second, func() bool { return sc.MustHave(t, vip) }, p.Out)
+	time.Sleep(500 * time.Millisecond)
+
+	advert, err := vrrp.Encode(vrrp.Advert{Version: 3, VRID: 51, Priority: 100, Interval: 100 * time.Millisecond,
+		Addrs: []netip.Addr{vip}}, lan[1].IPv4, vrrp.MulticastIPv4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := peer.Do(func() error {
+		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, vrrp.IPProto)
+		if err != nil {
+			return err
+		}
+		defer syscall.Close(fd)
+		if err := syscall.SetsockoptInt(fd, syscall.IPPROTO_IP, syscall.IP_MULTICAST_TTL, vrrp.TTL); err != nil {
+			return err
+		}
+		ifi, err := net.InterfaceByName(lan[1].If)
+		if err != nil {
+			return err
+		}
+		mreq := &syscall.IPMreqn{Address: lan[1].IPv4.As4(), Ifindex: int32(ifi.Index)}
+		if err := syscall.SetsockoptIPMreqn(fd, syscall.IPPROTO_IP, syscall.IP_MULTICAST_IF, mreq); err != nil {
+			return err
+		}
+		return syscall.Sendto(fd, advert, 0, &syscall.SockaddrInet4{Addr: vrrp.MulticastIPv4.As4()})
+	}); err != nil {
+		t.Fatalf("send the lower-priority advert: %v", err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	arps := batches(captured(), func(f []byte) bool { return garpFor(f, vip) })
+	t.Logf("gratuitous ARP batches %v", arps)
+	if !slices.Equal(arps, []int{2, 4, 4}) {
+		t.Errorf("gratuitous ARP batches %v, want [2 4 4] (takeover, lower-priority advert, after garp_lower_prio_delay)\n%s", arps, p.Out)
+	}
+	if !sc.MustHave(t, vip) {
+		t.Errorf("the master gave up its VIP to a lower priority\n%s", p.Out)
 	}
 }
