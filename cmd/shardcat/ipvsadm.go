@@ -163,34 +163,44 @@ func runIpvsadm(ctx context.Context, args []string, s stdio) int {
 // removes the socket. An empty path disables it; a socket that cannot be
 // created is a warning, not a reason to stop load balancing.
 func startControl(path string, services []*dataplane.Service, s stdio) (stop func()) {
-	if path == "" {
-		return func() {}
-	}
-	l, err := ipvsadm.Listen(path)
-	if err != nil {
-		fmt.Fprintf(s.err, "shardcat director: warning: control socket: %v (shardcat ipvsadm will not reach this director)\n", err)
-		return func() {}
-	}
+	_, stop = startControlServer(path, services, s)
+	return stop
+}
+
+// startControlServer is startControl returning the server too, for its
+// Prometheus collector (srv.Collector()): its estimators run even without
+// a control socket, so the exported rates move.
+func startControlServer(path string, services []*dataplane.Service, s stdio) (srv *ipvsadm.Server, stop func()) {
 	sources := make([]ipvsadm.Source, len(services))
 	for i, svc := range services {
 		sources[i] = svc
 	}
-	srv := ipvsadm.NewServer(sources, nil)
+	srv = ipvsadm.NewServer(sources, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		srv.RunEstimator(ctx)
 	}()
+	stop = func() {
+		cancel()
+		wg.Wait()
+	}
+	if path == "" {
+		return srv, stop
+	}
+	l, err := ipvsadm.Listen(path)
+	if err != nil {
+		fmt.Fprintf(s.err, "shardcat director: warning: control socket: %v (shardcat ipvsadm will not reach this director)\n", err)
+		return srv, stop
+	}
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		if err := srv.Serve(ctx, l); err != nil {
 			fmt.Fprintf(s.err, "shardcat director: control socket: %v\n", err)
 		}
 	}()
-	return func() {
-		cancel()
-		wg.Wait()
-	}
+	return srv, stop
 }
