@@ -248,3 +248,61 @@ func TestDirectorTrackInterfaceFault(t *testing.T) {
 	testenv.Run(t, "ip", "-n", ns2, "link", "set", "scdum1", "up")
 	testenv.WaitFor(t, "the VIP back after the link came up", 20*time.Second, func() bool { return testenv.HasAddress(t, ns2, "10.213.4.100") }, sc)
 }
+
+// twoInstances turns a VRRPUnicastConf into VI_1 plus a VI_2 (VRID 52,
+// VIP .101) and a vrrp_sync_group G of both; extra goes into VI_1.
+func twoInstances(conf, vip, vip2, extraVI1 string) string {
+	inst := conf[strings.Index(conf, "vrrp_instance"):]
+	vi2 := strings.NewReplacer("VI_1", "VI_2", "virtual_router_id 51", "virtual_router_id 52", vip+"/", vip2+"/").Replace(inst)
+	conf = strings.Replace(conf, "    virtual_ipaddress {", extraVI1+"    virtual_ipaddress {", 1)
+	return conf + vi2 + "vrrp_sync_group G {\n    group {\n        VI_1\n        VI_2\n    }\n}\n"
+}
+
+// TestDirectorSyncGroupFailsOverWithKeepalived: shardcat and keepalived
+// each run the sync group G of VI_1 and VI_2. shardcat (150) holds both
+// VIPs; when VI_1's weight-0 script fails the whole group goes to FAULT and
+// keepalived (100) takes both VIPs; when it recovers shardcat takes both back.
+func TestDirectorSyncGroupFailsOverWithKeepalived(t *testing.T) {
+	ns1, ns2, if1, if2 := testenv.NetnsPair(t, "g", "10.213.5")
+	testBin, err := exec.LookPath("test")
+	if err != nil {
+		t.Skip("no test(1)")
+	}
+	dir := t.TempDir()
+	flag := filepath.Join(dir, "healthy")
+	os.WriteFile(flag, nil, 0o644)
+	vip1, vip2 := "10.213.5.100", "10.213.5.101"
+	kaConf := twoInstances(testenv.VRRPUnicastConf("BACKUP", if1, 100, "10.213.5.1", "10.213.5.2", vip1), vip1, vip2, "")
+	scConf := fmt.Sprintf("vrrp_script chk_flag {\n    script \"%s -e %s\"\n    interval 1\n}\n", testBin, flag) +
+		twoInstances(testenv.VRRPUnicastConf("MASTER", if2, 150, "10.213.5.2", "10.213.5.1", vip1), vip1, vip2,
+			"    track_script {\n        chk_flag\n    }\n")
+	ka := testenv.StartKeepalived(t, ns1, kaConf)
+	_, sock, _, sc, _ := trackShardcat(t, ns2, scConf)
+	both := func(ns string) func() bool {
+		return func() bool { return testenv.HasAddress(t, ns, vip1) && testenv.HasAddress(t, ns, vip2) }
+	}
+	none := func(ns string) bool { return !testenv.HasAddress(t, ns, vip1) && !testenv.HasAddress(t, ns, vip2) }
+	testenv.WaitFor(t, "shardcat to hold both VIPs", 20*time.Second, both(ns2), sc, ka)
+	if !none(ns1) {
+		t.Fatalf("keepalived holds a VIP while shardcat is master\n%s", ka)
+	}
+
+	os.Remove(flag)
+	testenv.WaitFor(t, "keepalived to take both VIPs", 20*time.Second, func() bool { return both(ns1)() && none(ns2) }, sc, ka)
+	st, _ := vrrpStatus(t, sock, "VI_2")
+	if st.State != "FAULT" || !strings.Contains(st.Fault, "sync group G: VI_1 is in FAULT") {
+		t.Errorf("VI_2 status: %+v", st)
+	}
+	if !strings.Contains(sc.String(), "vrrp_sync_group G: entering FAULT state") {
+		t.Errorf("no group transition logged\n%s", sc)
+	}
+
+	os.WriteFile(flag, nil, 0o644)
+	testenv.WaitFor(t, "shardcat to take both VIPs back", 20*time.Second, func() bool { return both(ns2)() && none(ns1) }, sc, ka)
+	// Stable: no flapping between the routers for a few adverts.
+	for end := time.Now().Add(4 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if !both(ns2)() || !none(ns1) {
+			t.Fatalf("the group flapped\nshardcat:\n%s\nkeepalived:\n%s", sc, ka)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -175,6 +176,7 @@ func (d *Director) Start(cfg *keepalivedconf.Config) error {
 	for _, inst := range insts {
 		d.startInstance(inst)
 	}
+	d.regate()
 	d.publish()
 	return nil
 }
@@ -240,6 +242,7 @@ func (d *Director) Reload(cfg *keepalivedconf.Config) (Diff, error) {
 	for _, inst := range starting {
 		d.startInstance(inst)
 	}
+	d.regate()
 
 	// Services: stop removed and changed ones before starting (same port).
 	stop := map[string]bool{}
@@ -359,6 +362,29 @@ func (d *Director) startInstance(inst *instance) {
 			d.logf("vrrp_instance %s: %v", inst.cfg.Name, err)
 		}
 	}()
+}
+
+// regate gives every running instance its sync group's gate (a new one
+// per (re)load: members want MASTER only from the point they join it).
+func (d *Director) regate() {
+	gates := map[string]*vrrp.SyncGate{}
+	for _, name := range slices.Sorted(maps.Keys(d.instances)) {
+		inst := d.instances[name]
+		var gate *vrrp.SyncGate
+		if g := group(d.cfg, inst.cfg.SyncGroup); g != nil {
+			if gates[g.Name] == nil {
+				var running []string
+				for _, m := range g.Members {
+					if d.instances[m] != nil {
+						running = append(running, m)
+					}
+				}
+				gates[g.Name] = vrrp.NewSyncGate(running)
+			}
+			gate = gates[g.Name]
+		}
+		inst.drv.Inject(inst.ctx, func(m *vrrp.Machine, now time.Time) vrrp.Output { return m.SetSyncGate(gate, name, now) })
+	}
 }
 
 // stopInstance ends an instance and waits for its shutdown (priority 0).

@@ -3,6 +3,7 @@ package vrrp
 import (
 	"fmt"
 	"net/netip"
+	"sync"
 	"time"
 )
 
@@ -187,6 +188,13 @@ type Machine struct {
 	// transition hook can learn their reasons.
 	changes []Action
 
+	// gate couples this machine with the other members of its sync group:
+	// a backup whose down timer expires only becomes master when every
+	// member wants to; until then it is held (no timer running).
+	gate     *SyncGate
+	gateName string
+	held     bool
+
 	out []Action
 }
 
@@ -368,12 +376,84 @@ func (m *Machine) SetPriority(prio int, now time.Time) Output {
 	return m.output()
 }
 
+// SyncGate couples the members of a vrrp_sync_group as keepalived does: a
+// member whose master-down timer expires wants to become master, and the
+// group goes master only when every member wants to. A member that still
+// hears a master therefore keeps the others in BACKUP, so a group whose
+// instances are split between two routers does not flap. It is shared by
+// the members' machines (each in its driver's goroutine), hence the lock.
+type SyncGate struct {
+	mu   sync.Mutex
+	want map[string]bool
+}
+
+// NewSyncGate returns a gate for the named members.
+func NewSyncGate(members []string) *SyncGate {
+	g := &SyncGate{want: make(map[string]bool, len(members))}
+	for _, name := range members {
+		g.want[name] = false
+	}
+	return g
+}
+
+// Want records whether member wants to become master and reports whether
+// every member now does.
+func (g *SyncGate) Want(member string, want bool) (all bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, ok := g.want[member]; ok {
+		g.want[member] = want
+	}
+	for _, w := range g.want {
+		if !w {
+			return false
+		}
+	}
+	return true
+}
+
+// SetSyncGate makes the machine a member of a sync group under the given
+// name (nil: no group). A member held by its previous gate asks the new
+// one at once.
+func (m *Machine) SetSyncGate(g *SyncGate, member string, now time.Time) Output {
+	m.gate, m.gateName = g, member
+	if m.held {
+		m.held = false
+		m.downExpired(now, "master down timer expired")
+	}
+	return m.output()
+}
+
+// Held reports whether the machine's down timer expired but its sync group
+// keeps it in BACKUP.
+func (m *Machine) Held() bool { return m.held }
+
+func (m *Machine) downExpired(now time.Time, reason string) {
+	m.downAt = time.Time{}
+	if m.gate != nil && !m.gate.Want(m.gateName, true) {
+		m.held = true
+		return
+	}
+	if m.gate != nil {
+		reason += " (sync group: every member wants MASTER)"
+	}
+	m.becomeMaster(now, reason)
+}
+
+// unwant withdraws this member's wish to become master.
+func (m *Machine) unwant() {
+	m.held = false
+	if m.gate != nil {
+		m.gate.Want(m.gateName, false)
+	}
+}
+
 // Tick handles timer expiry: the driver calls it at (or after) Deadline.
 func (m *Machine) Tick(now time.Time) Output {
 	switch m.state {
 	case Backup:
 		if !m.downAt.IsZero() && !now.Before(m.downAt) {
-			m.becomeMaster(now, m.downReason)
+			m.downExpired(now, m.downReason)
 		}
 	case Master:
 		if !m.garpAt.IsZero() && !now.Before(m.garpAt) {
@@ -467,6 +547,7 @@ func (m *Machine) Receive(src netip.Addr, a Advert, ttl int, now time.Time) (Out
 func (m *Machine) backupRx(src netip.Addr, a Advert, now time.Time) {
 	if a.Priority == 0 {
 		// The master is leaving: take over after Skew_Time.
+		m.unwant()
 		m.setDown(now.Add(m.SkewTime()), fmt.Sprintf("priority 0 advert from %v", src))
 		m.masterAddr = netip.Addr{}
 		return
@@ -481,6 +562,7 @@ func (m *Machine) backupRx(src netip.Addr, a Advert, now time.Time) {
 	if !accept {
 		return // discard: the down timer keeps running and we preempt
 	}
+	m.unwant() // a master is alive: the group must not take over
 	if a.Priority >= m.prio {
 		m.preemptAt = time.Time{}
 	}
@@ -573,6 +655,9 @@ func (m *Machine) leaveMaster(to State, release bool, reason string) {
 func (m *Machine) setState(s State, reason string) {
 	if s == m.state {
 		return
+	}
+	if m.state == Backup {
+		m.unwant()
 	}
 	m.out = append(m.out, Action{Kind: ActStateChange, From: m.state, To: s, Reason: reason})
 	m.state = s

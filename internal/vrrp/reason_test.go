@@ -2,6 +2,7 @@ package vrrp
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -152,4 +153,70 @@ func actions(out Output) string {
 		s += a.String()
 	}
 	return s
+}
+
+func TestScenarioSyncGateHoldsUntilEveryMemberWants(t *testing.T) {
+	// Given two members of one sync group, both backups, and a master
+	// still advertising for the second one's VRID.
+	g := NewSyncGate([]string{"VI_1", "VI_2"})
+	a, b := newMachine(t, nil), newMachine(t, func(c *Config) { c.VRID = 52 })
+	a.SetSyncGate(g, "VI_1", t0)
+	b.SetSyncGate(g, "VI_2", t0)
+	a.Start(t0)
+	b.Start(t0)
+	// When the first member's down timer expires, then it is held in
+	// BACKUP with no timer: the group does not go master yet.
+	out := a.Tick(t0.Add(mdi100))
+	if a.State() != Backup || !a.Held() || len(out.Actions) != 0 || !out.Deadline.IsZero() {
+		t.Fatalf("first member: state %v held %v actions %v deadline %v", a.State(), a.Held(), out.Actions, out.Deadline)
+	}
+	// When the second member hears a master (120 > 100), it does not want
+	// master, and its timer restarts.
+	peer := newMachine(t, func(c *Config) { c.VRID = 52 })
+	if _, err := b.Receive(addrB, peer.Advert(120), TTL, t0.Add(2*sec)); err != nil {
+		t.Fatal(err)
+	}
+	// When that master goes silent and the second timer expires, then the
+	// second member becomes master (every member wants it) and names the group.
+	out = b.Tick(t0.Add(2*sec + mdi100))
+	if b.State() != Master || !strings.Contains(reasonOf(t, out), "sync group: every member wants MASTER") {
+		t.Fatalf("second member: state %v actions %v", b.State(), out.Actions)
+	}
+	// (The director then forces the held first member to master.)
+	if a.ForceMaster("sync group G: VI_2 is MASTER", t0.Add(6*sec)); a.State() != Master || a.Held() {
+		t.Errorf("held member not forced: %v", a.State())
+	}
+}
+
+func TestScenarioSyncGateHeldMemberHearsMaster(t *testing.T) {
+	// Given a held member.
+	g := NewSyncGate([]string{"VI_1", "VI_2"})
+	a := newMachine(t, nil)
+	a.SetSyncGate(g, "VI_1", t0)
+	a.Start(t0)
+	a.Tick(t0.Add(mdi100))
+	if !a.Held() {
+		t.Fatal("not held")
+	}
+	// When a master's advert arrives, then it stops wanting master and
+	// its timer runs again.
+	out, err := a.Receive(addrB, a.Advert(120), TTL, t0.Add(5*sec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Held() || !out.Deadline.Equal(t0.Add(5*sec+mdi100)) {
+		t.Errorf("held %v deadline %v", a.Held(), out.Deadline.Sub(t0))
+	}
+	if g.Want("VI_2", true) {
+		t.Error("VI_1 still counted as wanting master")
+	}
+	g.Want("VI_2", false)
+	// When its group goes away (reload), a held member decides alone.
+	a.Tick(t0.Add(5*sec + mdi100))
+	if !a.Held() {
+		t.Fatal("not held again")
+	}
+	if out := a.SetSyncGate(nil, "", t0.Add(10*sec)); a.State() != Master || len(out.Actions) == 0 {
+		t.Errorf("ungated held member: state %v", a.State())
+	}
 }
