@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/shardcat/shardcat/internal/lvs/dataplane"
 	"github.com/shardcat/shardcat/internal/lvs/ipvsadm"
 )
 
@@ -156,51 +154,4 @@ func runIpvsadm(ctx context.Context, args []string, s stdio) int {
 		return 1
 	}
 	return exitOK
-}
-
-// startControl serves the services' table (with rate estimators) on the
-// control socket at path until the returned function is called, which also
-// removes the socket. An empty path disables it; a socket that cannot be
-// created is a warning, not a reason to stop load balancing.
-func startControl(path string, services []*dataplane.Service, s stdio) (stop func()) {
-	_, stop = startControlServer(path, services, s)
-	return stop
-}
-
-// startControlServer is startControl returning the server too, for its
-// Prometheus collector (srv.Collector()): its estimators run even without
-// a control socket, so the exported rates move.
-func startControlServer(path string, services []*dataplane.Service, s stdio) (srv *ipvsadm.Server, stop func()) {
-	sources := make([]ipvsadm.Source, len(services))
-	for i, svc := range services {
-		sources[i] = svc
-	}
-	srv = ipvsadm.NewServer(sources, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		srv.RunEstimator(ctx)
-	}()
-	stop = func() {
-		cancel()
-		wg.Wait()
-	}
-	if path == "" {
-		return srv, stop
-	}
-	l, err := ipvsadm.Listen(path)
-	if err != nil {
-		fmt.Fprintf(s.err, "shardcat director: warning: control socket: %v (shardcat ipvsadm will not reach this director)\n", err)
-		return srv, stop
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := srv.Serve(ctx, l); err != nil {
-			fmt.Fprintf(s.err, "shardcat director: control socket: %v\n", err)
-		}
-	}()
-	return srv, stop
 }
