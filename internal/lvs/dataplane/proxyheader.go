@@ -13,12 +13,19 @@ var proxyV2Signature = []byte("\r\n\r\n\x00\r\nQUIT\n")
 // the director sends a real server before the client's bytes: version 1 is
 // the text line "PROXY TCP4|TCP6 src dst sport dport\r\n", version 2 the
 // binary PROXY command over TCP. src is the client, dst the address it
-// connected to (the VIP). Mixed families are sent as IPv6.
+// connected to (the VIP). Both ends of a TCP connection have one family;
+// should they differ, the header says the addresses are unknown (v1
+// UNKNOWN, v2 AF_UNSPEC) rather than inventing mapped ones.
 func proxyHeader(version int, src, dst netip.AddrPort) ([]byte, error) {
 	sa, da := src.Addr().Unmap(), dst.Addr().Unmap()
 	v4 := sa.Is4() && da.Is4()
-	if !v4 {
-		sa, da = netip.AddrFrom16(sa.As16()), netip.AddrFrom16(da.As16())
+	mixed := sa.Is4() != da.Is4()
+	switch {
+	case mixed && version == 1:
+		return []byte("PROXY UNKNOWN\r\n"), nil
+	case mixed && version == 2:
+		b := append([]byte{}, proxyV2Signature...)
+		return append(b, 0x21, 0x00, 0, 0), nil // PROXY, AF_UNSPEC, no addresses
 	}
 	switch version {
 	case 1:
