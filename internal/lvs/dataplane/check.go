@@ -45,10 +45,12 @@ func (s *checkState) record(ok bool, c CheckConfig) (changed bool, next time.Dur
 	return changed, c.DelayLoop
 }
 
-// runCheck probes cfg until ctx ends, reporting each verdict change, and
+// runCheck probes cfg until ctx ends, reporting each verdict change (and
+// the first failure of a checker starting down), and
 // each weight change asked by a MISC_CHECK misc_dynamic (-1 = configured).
 func runCheck(ctx context.Context, cfg CheckConfig, initialUp bool, report func(up bool), setWeight func(w int)) {
 	st := checkState{up: initialUp}
+	first := true
 	weight := -1
 	delay := time.Duration(0)
 	if cfg.Warmup > 0 {
@@ -74,9 +76,12 @@ func runCheck(ctx context.Context, cfg CheckConfig, initialUp bool, report func(
 			setWeight(weight)
 		}
 		changed, next := st.record(res.ok, cfg)
-		if changed {
+		// keepalived also reports the first failure of an alpha checker,
+		// which changes nothing, so notify_down runs once at start.
+		if changed || (first && !initialUp && !res.ok) {
 			report(st.up)
 		}
+		first = false
 		timer.Reset(next)
 	}
 }

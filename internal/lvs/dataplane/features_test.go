@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -63,15 +64,28 @@ func TestStartWithQuorumDown(t *testing.T) {
 	ck[0].Addr = dead.Addr().(*net.TCPAddr).AddrPort()
 	dead.Close() // the check fails: a stays down
 	s := startService(t, ServiceConfig{Scheduler: "rr", SorryServer: sorry.addr,
-		QuorumDown:  fmt.Sprintf("echo quorum_down >> %s", log),
-		RealServers: []RealServerConfig{{Addr: a.addr, Weight: 1, Checks: ck}}}, Options{})
+		QuorumDown: fmt.Sprintf("echo quorum_down >> %s", log),
+		RealServers: []RealServerConfig{{Addr: a.addr, Weight: 1, Checks: ck,
+			NotifyDown: fmt.Sprintf("echo down_a >> %s", log)}}}, Options{})
 	if s.QuorumUp() {
 		t.Fatal("alpha real server down, yet quorum up")
 	}
 	if got := greet(t, s, ""); got != "sorry" {
 		t.Fatalf("starting with quorum down: %s", got)
 	}
-	waitFor(t, "quorum_down at start", func() bool { return readLines(log) == "quorum_down" })
+	// quorum_down at start, and notify_down once after the first failed
+	// check of the alpha checker (not again at the following failures).
+	// The two scripts run concurrently: their order is not fixed.
+	events := func() string {
+		lines := strings.Split(readLines(log), "\n")
+		slices.Sort(lines)
+		return strings.Join(lines, ",")
+	}
+	waitFor(t, "quorum_down and down_a", func() bool { return events() == "down_a,quorum_down" })
+	time.Sleep(300 * time.Millisecond) // a few more failed checks
+	if got := events(); got != "down_a,quorum_down" {
+		t.Errorf("events %q", got)
+	}
 
 	// sorry_server_inhibit: in the table from the start, with weight 0.
 	s = startService(t, ServiceConfig{Scheduler: "rr", SorryServer: sorry.addr, SorryServerInhibit: true,

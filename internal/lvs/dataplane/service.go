@@ -53,20 +53,21 @@ type Service struct {
 }
 
 type dest struct {
-	cfg      RealServerConfig // cfg.Weight follows MISC_CHECK misc_dynamic
-	weight0  int              // the configured weight
-	checksUp []bool
-	up       bool // every checker up
-	isSorry  bool
-	inTable  bool // sorry server: in the table (weight 1 while serving, 0 when inhibited)
-	active   int32
-	inact    int32
-	overload bool // IP_VS_DEST_F_OVERLOAD, from the thresholds
-	conns    uint64
-	inPkts   uint64 // of closed connections; live ones are sampled
-	outPkts  uint64
-	inBytes  atomic.Uint64
-	outBytes atomic.Uint64
+	cfg          RealServerConfig // cfg.Weight follows MISC_CHECK misc_dynamic
+	weight0      int              // the configured weight
+	checksUp     []bool
+	up           bool // every checker up
+	isSorry      bool
+	downNotified bool // notify_down ran for the current DOWN state
+	inTable      bool // sorry server: in the table (weight 1 while serving, 0 when inhibited)
+	active       int32
+	inact        int32
+	overload     bool // IP_VS_DEST_F_OVERLOAD, from the thresholds
+	conns        uint64
+	inPkts       uint64 // of closed connections; live ones are sampled
+	outPkts      uint64
+	inBytes      atomic.Uint64
+	outBytes     atomic.Uint64
 }
 
 func (d *dest) schedDest(weight int32) *sched.Dest {
@@ -269,8 +270,16 @@ func (s *Service) setCheck(d *dest, i int, up bool) {
 		d.up = d.up && u
 	}
 	now := d.up
+	// An alpha real server whose first check fails gets notify_down once
+	// (keepalived's do_rs_notifies on a checker's first run).
+	startDown := was == now && !now && !d.downNotified
+	d.downNotified = !now
 	after := s.updateQuorum()
 	s.mu.Unlock()
+	if startDown {
+		s.opts.Logf("virtual_server %s: real server %s starts DOWN (%s %s)", s.cfg.Addr, d.cfg.Addr, d.cfg.Checks[i].kind(), d.cfg.Checks[i].Addr)
+		s.runCommand("notify_down", d.cfg.NotifyDown)
+	}
 	if was != now {
 		state, cmd, what := "DOWN", d.cfg.NotifyDown, "notify_down"
 		if now {
