@@ -375,6 +375,7 @@ func (d *Driver) Run(ctx context.Context) error {
 	var timerC <-chan time.Time
 	var garp garpTimers
 	defer garp.stop()
+	var dropLogged [vrrp.NumDropReasons]time.Time
 	apply := func(out vrrp.Output) {
 		d.perform(out.Actions)
 		garp.sync(d.State() == vrrp.Master, d.inst.GARP.MasterRefresh)
@@ -422,9 +423,16 @@ func (d *Driver) Run(ctx context.Context) error {
 			}
 			d.mu.Unlock()
 			if err != nil {
+				// Log each reason at most every 10 s: a misconfigured peer
+				// at 0.1 s adverts would flood the log (keepalived
+				// rate-limits these too).
 				r := vrrp.ReasonOf(err)
 				if r != vrrp.DropOwnAdvert && r != vrrp.DropVRID {
-					d.logf("vrrp_instance %s: dropped advert from %s: %v", d.inst.Name, p.src, err)
+					i := max(int(r), 0) % len(dropLogged)
+					if now := time.Now(); dropLogged[i].IsZero() || now.Sub(dropLogged[i]) >= 10*time.Second {
+						dropLogged[i] = now
+						d.logf("vrrp_instance %s: dropped advert from %s: %v (further drops for this reason are counted, logged every 10 s)", d.inst.Name, p.src, err)
+					}
 				}
 				continue
 			}
