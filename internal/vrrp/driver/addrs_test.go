@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -124,5 +125,25 @@ func TestMachineConfigIPv6(t *testing.T) {
 	}
 	if _, err := MachineConfig(cfg.Instances[0], netip.MustParseAddr("10.0.0.1")); err == nil {
 		t.Error("IPv6 VIPs with an IPv4 source accepted")
+	}
+}
+
+// TestVRRPConfParses: the interop tests' config builder produces what
+// keepalived's grammar (our parser) reads back, for every option it writes.
+func TestVRRPConfParses(t *testing.T) {
+	c := testenv.VRRPConf{State: "BACKUP", Interface: "veth0", VRID: 7, Priority: 120, Version: 2, Advert: "1",
+		SrcIP: "10.0.0.1", Peers: []string{"10.0.0.2", "10.0.0.3"}, AuthPass: "1111", VIP: "10.0.0.100/24",
+		NoPreempt: true, Extra: "    garp_master_repeat 2\n"}
+	cfg, findings, err := keepalivedconf.Parse("t.conf", []byte(c.String()), keepalivedconf.Options{})
+	if err != nil || keepalivedconf.HasErrors(findings) {
+		t.Fatalf("%v %v\n%s", err, findings, c)
+	}
+	in := cfg.Instances[0]
+	if in.State != keepalivedconf.StateBackup || in.VirtualRouterID != 7 || in.Priority != 120 || in.Version != 2 ||
+		in.AdvertInt != time.Second || in.UnicastSrcIP != netip.MustParseAddr("10.0.0.1") || len(in.UnicastPeers) != 2 ||
+		in.Authentication == nil || in.Authentication.Password != "1111" || !in.NoPreempt || in.GARP.MasterRepeat != 2 ||
+		in.GARP.MasterDelay != 0 || len(in.VirtualIPs) != 1 || in.VirtualIPs[0].Prefix != netip.MustParsePrefix("10.0.0.100/24") ||
+		in.VirtualIPs[0].Dev != "veth0" {
+		t.Errorf("parsed %+v\nfrom\n%s", in, c)
 	}
 }
