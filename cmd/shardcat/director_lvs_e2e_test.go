@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +17,7 @@ import (
 
 	gomysql "github.com/go-sql-driver/mysql"
 
+	"github.com/shardcat/shardcat/internal/demo"
 	"github.com/shardcat/shardcat/internal/lvs/ipvsadm"
 	"github.com/shardcat/shardcat/internal/mariadb"
 	"github.com/shardcat/shardcat/internal/mysql"
@@ -121,34 +124,7 @@ func TestLVSDirectorE2E(t *testing.T) {
 		vs("persist", "    lb_algo rr\n    persistence_timeout 60\n", [3]int{1, 1, 1}, false) +
 		vs("checked", "    lb_algo rr\n", [3]int{1, 1, 1}, true) +
 		vs("quorum", fmt.Sprintf("    lb_algo rr\n    quorum 3\n    sorry_server %s %d\n", sorry.Addr(), sorry.Port()), [3]int{1, 1, 1}, true)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "keepalived.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(dir, "director.sock")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errOut lockedBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"director", "-f", path, "--socket", sock}, stdio{in: strings.NewReader(""), out: &out, err: &errOut})
-	}()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Error("director did not stop")
-		}
-		if t.Failed() {
-			t.Logf("director stderr:\n%s", errOut.String())
-		}
-	}()
-	testenv.WaitFor(t, "the control socket", 30*time.Second, func() bool {
-		_, err := ipvsadm.Fetch(context.Background(), sock)
-		return err == nil
-	})
+	sock, errOut := startDirector(t, conf)
 
 	registerSource("lvs-e2e-src2", "127.0.0.2")
 	registerSource("lvs-e2e-src3", "127.0.0.3")
@@ -281,6 +257,138 @@ func TestLVSDirectorE2E(t *testing.T) {
 		re := regexp.MustCompile(fmt.Sprintf(`(?m)^TCP \d\d:\d\d  NONE        %s +127\.0\.0\.1:%d `, regexp.QuoteMeta(src), ports["persist"]))
 		if code != 0 || !re.MatchString(got) {
 			t.Errorf("ipvsadm -lcn: no template for %s:\n%s", src, got)
+		}
+	}
+}
+
+// startDirector runs `shardcat director` on the keepalived.conf text until
+// the test ends and returns its control socket and stderr.
+func startDirector(t *testing.T, conf string) (sock string, errOut *lockedBuffer) {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keepalived.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sock = filepath.Join(dir, "director.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	errOut = &lockedBuffer{}
+	var out lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"director", "-f", path, "--socket", sock}, stdio{in: strings.NewReader(""), out: &out, err: errOut})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Error("director did not stop")
+		}
+		if t.Failed() {
+			t.Logf("director stderr:\n%s", errOut.String())
+		}
+	})
+	testenv.WaitFor(t, "the control socket", 30*time.Second, func() bool {
+		_, err := ipvsadm.Fetch(context.Background(), sock)
+		return err == nil
+	})
+	return sock, errOut
+}
+
+// TestLVSProxyProtocolToShardcatProxy puts the director in front of a
+// shardcat proxy that trusts it for PROXY headers (proxyProtocolFrom) and
+// lets root in from 127.0.0.2 only: through a real_server with
+// proxy_protocol v1 or v2 the proxy sees the client's own address.
+func TestLVSProxyProtocolToShardcatProxy(t *testing.T) {
+	testenv.RequireMariaDB(t)
+	cluster, err := demo.Start(context.Background(), testenv.ShortTempDir(t), demo.Options{Port: -1, ManagerPort: -1, Engine: "mariadb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cluster.Stop() })
+	serverXML := filepath.Join(cluster.ConfDir, "server.xml")
+	text, err := os.ReadFile(serverXML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(text), "</system>",
+		"\t<property name=\"proxyProtocolFrom\">127.0.0.1</property>\n\t</system>", 1)
+	edited = strings.Replace(edited, "</mycat:server>",
+		`<firewall><whitehost><host host="127.0.0.2" user="root"/></whitehost></firewall></mycat:server>`, 1)
+	if edited == string(text) || strings.Count(edited, "proxyProtocolFrom") != 1 {
+		t.Fatalf("server.xml not edited:\n%s", text)
+	}
+	if err := os.WriteFile(serverXML, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	proxyDone := make(chan error, 1)
+	addrc := make(chan string, 1)
+	var proxyErr lockedBuffer
+	go func() {
+		proxyDone <- serveProxy(ctx, cluster.ConfDir, stdio{in: strings.NewReader(""), out: &proxyErr, err: &proxyErr},
+			func(addr string) { addrc <- addr })
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-proxyDone
+	})
+	var proxyAddr string
+	select {
+	case proxyAddr = <-addrc:
+	case err := <-proxyDone:
+		t.Fatalf("proxy: %v\n%s", err, proxyErr.String())
+	case <-time.After(60 * time.Second):
+		t.Fatal("proxy not ready")
+	}
+	pa := netip.MustParseAddrPort(proxyAddr)
+
+	ports := map[string]int{"v1": freePort(t), "v2": freePort(t)}
+	var conf strings.Builder
+	for _, v := range []string{"v1", "v2"} {
+		fmt.Fprintf(&conf, `virtual_server 127.0.0.1 %d {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server %s %d {
+        proxy_protocol %s
+        TCP_CHECK {
+            connect_timeout 2
+            delay_loop 0.5
+        }
+    }
+}
+`, ports[v], pa.Addr(), pa.Port(), v)
+	}
+	startDirector(t, conf.String())
+	registerSource("lvs-pp-src2", "127.0.0.2")
+	registerSource("lvs-pp-src3", "127.0.0.3")
+	open := func(v, network string) *sql.DB {
+		cfg := gomysql.NewConfig()
+		cfg.User, cfg.Passwd, cfg.Net, cfg.DBName = cluster.User, cluster.Password, network, demo.Schema
+		cfg.Addr = fmt.Sprintf("127.0.0.1:%d", ports[v])
+		cfg.Timeout = 5 * time.Second
+		db, err := sql.Open("mysql", cfg.FormatDSN())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	for _, v := range []string{"v1", "v2"} {
+		var user string
+		if err := open(v, "lvs-pp-src2").QueryRow("SELECT USER()").Scan(&user); err != nil {
+			t.Fatalf("%s from 127.0.0.2: %v\nproxy log:\n%s", v, err, proxyErr.String())
+		}
+		if !strings.HasSuffix(user, "@127.0.0.2") {
+			t.Errorf("%s: USER() = %q, want root@127.0.0.2 from the PROXY header", v, user)
+		}
+		// The firewall applies to the address in the header.
+		err := open(v, "lvs-pp-src3").Ping()
+		var me *gomysql.MySQLError
+		if !errors.As(err, &me) || me.Number != 1045 {
+			t.Errorf("%s from 127.0.0.3 (outside the whitehost): %v, want error 1045", v, err)
 		}
 	}
 }
