@@ -378,7 +378,7 @@ func (m *Machine) SetPriority(prio int, now time.Time) Output {
 
 // SyncGate couples the members of a vrrp_sync_group as keepalived does: a
 // member whose master-down timer expires wants to become master, and the
-// group goes master only when every member wants to. A member that still
+// group goes master only when every member wants to (or already is). A member that still
 // hears a master therefore keeps the others in BACKUP, so a group whose
 // instances are split between two routers does not flap. It is shared by
 // the members' machines (each in its driver's goroutine), hence the lock.
@@ -413,10 +413,13 @@ func (g *SyncGate) Want(member string, want bool) (all bool) {
 }
 
 // SetSyncGate makes the machine a member of a sync group under the given
-// name (nil: no group). A member held by its previous gate asks the new
-// one at once.
+// name (nil: no group). A master counts as wanting in the new gate; a
+// member held by its previous gate asks the new one at once.
 func (m *Machine) SetSyncGate(g *SyncGate, member string, now time.Time) Output {
 	m.gate, m.gateName = g, member
+	if g != nil && m.state == Master {
+		g.Want(member, true)
+	}
 	if m.held {
 		m.held = false
 		m.downExpired(now, "master down timer expired")
@@ -656,8 +659,13 @@ func (m *Machine) setState(s State, reason string) {
 	if s == m.state {
 		return
 	}
-	if m.state == Backup {
+	if m.state == Backup || m.state == Master {
 		m.unwant()
+	}
+	if s == Master && m.gate != nil {
+		// A master member counts as wanting: a member joining or
+		// recovering later may follow it.
+		m.gate.Want(m.gateName, true)
 	}
 	m.out = append(m.out, Action{Kind: ActStateChange, From: m.state, To: s, Reason: reason})
 	m.state = s

@@ -220,3 +220,28 @@ func TestScenarioSyncGateHeldMemberHearsMaster(t *testing.T) {
 		t.Errorf("ungated held member: state %v", a.State())
 	}
 }
+
+func TestScenarioSyncGateMemberFollowsAMaster(t *testing.T) {
+	// Given a group whose first member is already master (e.g. the second
+	// was added by a reload).
+	g := NewSyncGate([]string{"VI_1", "VI_2"})
+	a := masterAt(t, nil)
+	a.SetSyncGate(g, "VI_1", t0.Add(5*sec))
+	b := newMachine(t, func(c *Config) { c.VRID = 52 })
+	b.SetSyncGate(g, "VI_2", t0.Add(5*sec))
+	b.Start(t0.Add(5 * sec))
+	// When the new member's down timer expires, then it becomes master:
+	// a master member counts as wanting.
+	b.Tick(t0.Add(5*sec + mdi100))
+	if b.State() != Master {
+		t.Errorf("new member %v, held %v", b.State(), b.Held())
+	}
+	// When the first member falls back (forced by the group), it no longer
+	// counts: a fresh backup in the group is held again.
+	a.ForceBackup("sync group G", t0.Add(10*sec))
+	b.ForceBackup("sync group G", t0.Add(10*sec))
+	b.Tick(t0.Add(10*sec + mdi100))
+	if b.State() != Backup || !b.Held() {
+		t.Errorf("after both fell back: %v held %v", b.State(), b.Held())
+	}
+}
