@@ -225,6 +225,34 @@ func TestDirectorSIGHUPAddsInstanceAndSyncGroupFault(t *testing.T) {
 	testenv.WaitFor(t, "both VIPs back after the script recovered", 20*time.Second, func() bool {
 		return testenv.HasAddress(t, ns2, "10.213.3.100") && testenv.HasAddress(t, ns2, "10.213.3.101")
 	}, sc)
+
+	// A SIGHUP back to the first file removes VI_2 (its VIP goes, notify
+	// says DELETED) and keeps VI_1.
+	notified := filepath.Join(dir, "notified")
+	notifyScript := filepath.Join(dir, "notify.sh")
+	writeExecutable(t, notifyScript, `echo "$@" >> `+notified+"\n")
+	// First give VI_2 the notify script (a notify change keeps it running).
+	withNotify := strings.Replace(grown, "        chk_flag\n    }\n", "        chk_flag\n    }\n    notify "+notifyScript+"\n", 1)
+	os.WriteFile(path, []byte(withNotify), 0o644)
+	syscall.Kill(pid, syscall.SIGHUP)
+	testenv.WaitFor(t, "the notify-only reload", 10*time.Second, func() bool {
+		return strings.Count(sc.String(), "reload: vrrp_instance kept [VI_1 VI_2], started [], stopped []") == 1
+	}, sc)
+	before, _ = vrrpStatus(t, sock, "VI_1")
+	os.WriteFile(path, []byte(vi1), 0o644)
+	syscall.Kill(pid, syscall.SIGHUP)
+	testenv.WaitFor(t, "VI_2's VIP to go", 10*time.Second, func() bool { return !testenv.HasAddress(t, ns2, "10.213.3.101") }, sc)
+	testenv.WaitFor(t, "notify DELETED", 10*time.Second, func() bool {
+		b, _ := os.ReadFile(notified)
+		return strings.Contains(string(b), "INSTANCE VI_2 DELETED ")
+	}, sc)
+	after, _ = vrrpStatus(t, sock, "VI_1")
+	if !testenv.HasAddress(t, ns2, "10.213.3.100") || !after.LastTransition.Equal(before.LastTransition) {
+		t.Errorf("VI_1 was disturbed by VI_2's removal: %+v", after)
+	}
+	if _, ok := vrrpStatus(t, sock, "VI_2"); ok {
+		t.Error("VI_2 still in the status after its removal")
+	}
 }
 
 // TestDirectorTrackInterfaceFault: a tracked interface (weight 0) losing carrier

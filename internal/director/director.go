@@ -76,6 +76,7 @@ type instance struct {
 	machine atomic.Pointer[vrrp.Machine] // read only from the driver's goroutine
 
 	state       vrrp.State
+	deleted     bool // removed by a reload: its last transition notifies DELETED
 	applied     bool
 	want        Want
 	lastFrom    vrrp.State
@@ -230,6 +231,7 @@ func (d *Director) Reload(cfg *keepalivedconf.Config) (Diff, error) {
 			continue // kept as it was (above)
 		}
 		if inst := d.instances[name]; inst != nil {
+			inst.deleted = cfg.Instance(name) == nil
 			d.stopInstance(inst)
 			delete(d.instances, name)
 		}
@@ -640,6 +642,9 @@ func (d *Director) transition(inst *instance, t driver.Transition, reason string
 	}
 	d.logf("vrrp transition instance=%s from=%s to=%s priority=%d reason=%q", t.Instance, t.From, t.To, t.Priority, reason)
 	ev := notify.Event{Name: t.Instance, State: stateWord(t.To), Priority: int(t.Priority)}
+	if t.To == vrrp.Init && inst.deleted {
+		ev.State = "DELETED"
+	}
 	if d.scriptsN != nil {
 		d.scriptsN.Notify(in.Notify, security(cfg.Global), ev)
 	}

@@ -18,7 +18,7 @@ const DefaultTimeout = 30 * time.Second
 type Event struct {
 	Group    bool   // vrrp_sync_group rather than vrrp_instance
 	Name     string // instance or group name
-	State    string // MASTER, BACKUP, FAULT or STOP
+	State    string // MASTER, BACKUP, FAULT, STOP or DELETED
 	Priority int
 }
 
@@ -92,7 +92,7 @@ func (s *Scripts) Notify(n keepalivedconf.Notify, sec Security, e Event) {
 		specific = n.Backup
 	case "FAULT":
 		specific = n.Fault
-	case "STOP":
+	case "STOP", "DELETED": // DELETED: removed by a reload
 		specific = n.Stop
 	}
 	s.queue(specific, sec, e, nil)
