@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -139,6 +140,14 @@ func TestDirectorTrackScriptMovesVIPToKeepalived(t *testing.T) {
 	if !ok || st.State != "BACKUP" || st.Priority != 50 || st.BasePriority != 150 || st.Master != "10.213.2.1" ||
 		!strings.Contains(st.LastReason, "higher priority advert from 10.213.2.1") {
 		t.Errorf("status after the failure: %+v", st)
+	}
+	code, table, stderr := runShardcat(t, "director", "status", "--socket", sock)
+	if code != 0 || !strings.Contains(table, "INSTANCE") ||
+		!regexp.MustCompile(`(?m)^VI_1 +`+if2+` +51 +BACKUP +50 +150 +10\.213\.2\.1 `).MatchString(table) {
+		t.Errorf("director status exit %d:\n%s%s", code, table, stderr)
+	}
+	if code, js, _ := runShardcat(t, "director", "--status", "--json", "--socket", sock); code != 0 || !strings.Contains(js, `"state": "BACKUP"`) {
+		t.Errorf("director --status --json exit %d:\n%s", code, js)
 	}
 	if !strings.Contains(sc.String(), `vrrp transition instance=VI_1 from=MASTER to=BACKUP priority=50 reason="higher priority advert from 10.213.2.1`) {
 		t.Errorf("no structured transition log:\n%s", sc)
