@@ -10,10 +10,11 @@ import (
 // invariants: the VIPs are held exactly while MASTER, state-change actions
 // chain, every advert encodes, priority 0 is sent only when leaving MASTER,
 // and after Tick the next deadline is in the future (or there is none, in
-// INIT and FAULT).
+// INIT and FAULT, or while a sync group holds a backup).
 func FuzzMachine(f *testing.F) {
 	f.Add([]byte{0, 1, 50, 1, 50, 2, 200, 3, 0, 4, 7, 5, 6, 0, 1, 1}, uint8(100), false)
 	f.Add([]byte{0, 1, 255, 2, 0, 2, 100, 1, 10, 7, 3}, uint8(255), true)
+	f.Add([]byte{10, 2, 0, 0, 1, 250, 10, 1, 8, 0, 9, 0, 1, 250, 10, 0}, uint8(100), false)
 	f.Fuzz(func(t *testing.T, script []byte, prio uint8, v3 bool) {
 		if prio == 0 {
 			prio = 1
@@ -61,7 +62,11 @@ func FuzzMachine(f *testing.F) {
 			if vips != (state == Master) {
 				t.Fatalf("%s: vips=%v in %v", ev, vips, state)
 			}
-			running := state == Master || state == Backup
+			// A backup held by its sync group waits for the group, with no timer.
+			running := state == Master || state == Backup && !m.Held()
+			if m.Held() && state != Backup {
+				t.Fatalf("%s: held in %v", ev, state)
+			}
 			if out.Deadline.IsZero() == running {
 				t.Fatalf("%s: deadline %v in %v", ev, out.Deadline, state)
 			}
@@ -71,7 +76,7 @@ func FuzzMachine(f *testing.F) {
 		}
 		deadline := time.Time{}
 		for i := 0; i+1 < len(script) && i < 400; i += 2 {
-			op, arg := script[i]%8, script[i+1]
+			op, arg := script[i]%11, script[i+1]
 			var out Output
 			ticked := false
 			switch op {
@@ -106,6 +111,17 @@ func FuzzMachine(f *testing.F) {
 			case 7:
 				b, _ := Encode(m.Advert(arg), netip.MustParseAddr("10.0.0.9"), MulticastIPv4)
 				out, _ = m.ReceivePacket(netip.MustParseAddr("10.0.0.9"), MulticastIPv4, b, int(arg), now)
+			case 8:
+				out = m.ForceMaster("sync group", now)
+			case 9:
+				out = m.ForceBackup("sync group", now)
+			case 10: // join a sync group whose other member does or does not want MASTER, or leave it
+				var g *SyncGate
+				if arg%3 != 0 {
+					g = NewSyncGate([]string{"me", "other"})
+					g.Want("other", arg%3 == 1)
+				}
+				out = m.SetSyncGate(g, "me", now)
 			}
 			check("op", out, ticked)
 			deadline = out.Deadline
