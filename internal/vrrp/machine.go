@@ -3,6 +3,7 @@ package vrrp
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 )
@@ -449,6 +450,41 @@ func (m *Machine) unwant() {
 	if m.gate != nil {
 		m.gate.Want(m.gateName, false)
 	}
+}
+
+// SetVIPs replaces the virtual addresses, for a reload that changes only
+// them (keepalived keeps the instance's state then): a master removes the
+// dropped addresses, adds and announces the new ones, and advertises the
+// new list at once. Other states only take the new list.
+func (m *Machine) SetVIPs(vips []netip.Addr, now time.Time) (Output, error) {
+	c := m.cfg
+	c.VIPs = append([]netip.Addr(nil), vips...)
+	if err := c.Validate(); err != nil {
+		return m.output(), err
+	}
+	var added, removed []netip.Addr
+	for _, v := range c.VIPs {
+		if !slices.Contains(m.cfg.VIPs, v) {
+			added = append(added, v)
+		}
+	}
+	for _, v := range m.cfg.VIPs {
+		if !slices.Contains(c.VIPs, v) {
+			removed = append(removed, v)
+		}
+	}
+	m.cfg.VIPs = c.VIPs
+	if m.state == Master && (len(added) > 0 || len(removed) > 0) {
+		if len(removed) > 0 {
+			m.out = append(m.out, Action{Kind: ActRemoveVIPs, Addrs: removed})
+		}
+		if len(added) > 0 {
+			m.out = append(m.out, Action{Kind: ActAddVIPs, Addrs: added}, Action{Kind: ActAnnounce, Addrs: added})
+		}
+		m.sendAdvert(m.prio)
+		m.advertAt = now.Add(m.cfg.AdvertInterval)
+	}
+	return m.output(), nil
 }
 
 // Tick handles timer expiry: the driver calls it at (or after) Deadline.

@@ -245,3 +245,37 @@ func TestScenarioSyncGateMemberFollowsAMaster(t *testing.T) {
 		t.Errorf("after both fell back: %v held %v", b.State(), b.Held())
 	}
 }
+
+func TestScenarioSetVIPsKeepsMaster(t *testing.T) {
+	// Given a master holding one VIP.
+	m := masterAt(t, nil)
+	now := t0.Add(10 * sec)
+	vip2 := netip.MustParseAddr("10.0.0.101")
+	// When a reload adds a second VIP, then the master stays master, adds
+	// and announces only the new one, and advertises both at once.
+	out, err := m.SetVIPs([]netip.Addr{vip, vip2}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.State() != Master || actions(out) != "add-vips announce send-advert(prio=100)" {
+		t.Fatalf("state %v actions %q", m.State(), actions(out))
+	}
+	if len(out.Actions[0].Addrs) != 1 || out.Actions[0].Addrs[0] != vip2 || len(out.Actions[2].Advert.Addrs) != 2 {
+		t.Errorf("added %v, advert carries %v", out.Actions[0].Addrs, out.Actions[2].Advert.Addrs)
+	}
+	// When the first VIP is dropped, then only it is removed.
+	out, _ = m.SetVIPs([]netip.Addr{vip2}, now.Add(sec))
+	if actions(out) != "remove-vips send-advert(prio=100)" || out.Actions[0].Addrs[0] != vip {
+		t.Errorf("actions %q %v", actions(out), out.Actions)
+	}
+	// An invalid list (IPv6 in a v2 instance) is refused and changes nothing.
+	if _, err := m.SetVIPs([]netip.Addr{netip.MustParseAddr("fe80::1")}, now); err == nil || len(m.Config().VIPs) != 1 {
+		t.Errorf("bad list: %v, VIPs %v", err, m.Config().VIPs)
+	}
+	// A backup only takes the list.
+	b := newMachine(t, nil)
+	b.Start(t0)
+	if out, _ := b.SetVIPs([]netip.Addr{vip, vip2}, t0); len(out.Actions) != 0 || len(b.Config().VIPs) != 2 {
+		t.Errorf("backup: %v", out.Actions)
+	}
+}
