@@ -400,6 +400,11 @@ func (d *Director) stopInstance(inst *instance) {
 // they match cur.
 func (d *Director) applyRunners(old, cur *keepalivedconf.Config) {
 	diff := Plan(old, cur, nil, nil)
+	for _, name := range diff.KeepScripts {
+		if d.scripts[name] == nil { // disabled last time: try again
+			diff.StartScripts = append(diff.StartScripts, name)
+		}
+	}
 	for _, name := range diff.StopScripts {
 		if r := d.scripts[name]; r != nil {
 			r.stop()
@@ -446,7 +451,7 @@ func (d *Director) applyRunners(old, cur *keepalivedconf.Config) {
 		d.scripts[spec.Name] = r
 		go func() {
 			defer close(r.done)
-			track.RunScript(ctx, spec, d.logf, func(s track.Status) { d.events.push(event{script: spec.Name, status: s}) })
+			track.RunScript(ctx, spec, d.logf, func(s track.Status) { d.events.push(event{script: spec.Name, runner: r, status: s}) })
 		}()
 	}
 	want := map[string]bool{}
@@ -461,7 +466,7 @@ func (d *Director) applyRunners(old, cur *keepalivedconf.Config) {
 		d.links[name] = r
 		go func() {
 			defer close(r.done)
-			track.WatchLink(ctx, name, func(s track.Status) { d.events.push(event{link: name, status: s}) })
+			track.WatchLink(ctx, name, func(s track.Status) { d.events.push(event{link: name, runner: r, status: s}) })
 		}()
 	}
 	for name, r := range d.links {
@@ -514,27 +519,10 @@ func (d *Director) publish() {
 	d.opts.Control.SetSources(src)
 }
 
-// DataplaneServices returns the running services.
-func (d *Director) DataplaneServices() []*dataplane.Service {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	out := make([]*dataplane.Service, len(d.services))
-	for i, s := range d.services {
-		out[i] = s.svc
-	}
-	return out
-}
-
-// Config returns the configuration running.
-func (d *Director) Config() *keepalivedconf.Config {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.cfg
-}
-
 // event is one input of the loop: a script or link status, or a transition.
 type event struct {
 	script, link string
+	runner       *runner // the script runner or link watcher that saw status
 	status       track.Status
 	inst         *instance
 	tr           driver.Transition
@@ -574,12 +562,12 @@ func (d *Director) loop() {
 		case ev.inst != nil:
 			d.transition(ev.inst, ev.tr, ev.reason)
 		case ev.script != "":
-			if _, running := d.scripts[ev.script]; running {
+			if d.scripts[ev.script] == ev.runner { // not from a runner a reload replaced
 				d.scriptSt[ev.script] = ev.status
 				d.retrack()
 			}
 		case ev.link != "":
-			if _, running := d.links[ev.link]; running {
+			if d.links[ev.link] == ev.runner {
 				if ev.status == track.Down {
 					d.logf("track_interface %s is down", ev.link)
 				} else if d.linkSt[ev.link] != ev.status {
