@@ -8,11 +8,13 @@
 #
 #   scripts/failover-bench.sh            # RUNS=20
 #   RUNS=5 scripts/failover-bench.sh
+#   RAW=1 scripts/failover-bench.sh      # also every run's figures
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 RUNS=${RUNS:-20}
+RAW=${RAW:-0}
 [ "$(id -u)" = 0 ] || sc_die "run as root (network namespaces, raw sockets)"
 command -v keepalived >/dev/null || [ -x /usr/sbin/keepalived ] || sc_die "keepalived is missing (apt-get install keepalived)"
 
@@ -25,4 +27,8 @@ SHARDCAT_FAILOVER_RUNS=$RUNS SHARDCAT_FAILOVER_OUT="$SC_WORK/table.txt" \
 	{ cat "$SC_WORK/log.txt" >&2; sc_die "benchmark failed"; }
 echo "failover after kill -9 of the master, $RUNS runs each ($(date -u +%Y-%m-%dT%H:%MZ)):"
 cat "$SC_WORK/table.txt"
+if [ "$RAW" = 1 ]; then
+	echo "every run (setting, backup, run, VIP, connect):"
+	cat "$SC_WORK/table.txt.raw"
+fi
 echo "load average:$(uptime | sed 's/.*load average://')"

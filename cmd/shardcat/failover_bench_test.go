@@ -310,7 +310,16 @@ func TestFailoverBench(t *testing.T) {
 	table := failoverTable(rows)
 	t.Logf("failover after kill -9 of the master (keepalived), %d runs each:\n%s", runs, table)
 	if out := os.Getenv("SHARDCAT_FAILOVER_OUT"); out != "" {
+		var raw strings.Builder
+		for _, r := range rows {
+			for i, s := range r.samples {
+				fmt.Fprintf(&raw, "%s\t%s\t%d\t%v\t%v\n", r.setting.name, r.backup, i+1, s.vip.Round(time.Millisecond), s.connect.Round(time.Millisecond))
+			}
+		}
 		if err := os.WriteFile(out, []byte(table), 0o644); err != nil {
+			t.Error(err)
+		}
+		if err := os.WriteFile(out+".raw", []byte(raw.String()), 0o644); err != nil {
 			t.Error(err)
 		}
 	}
