@@ -57,8 +57,9 @@ func runDirector(ctx context.Context, args []string, s stdio) int {
 	metrics := fs.String("metrics", "", "serve Prometheus metrics on `addr` (e.g. 127.0.0.1:9110) at /metrics (\"\" = off)")
 	status := fs.Bool("status", false, "print the running director's VRRP instances (from --socket) and exit")
 	asJSON := fs.Bool("json", false, "with --status: print JSON")
+	maxConns := fs.Int("max-conns", 0, "cap on concurrent client connections per virtual_server; more are accepted and closed (0 = no cap)")
 	fs.Usage = func() {
-		fmt.Fprintln(s.err, "usage: shardcat director [-f FILE] [-i ID] [--check] [--socket PATH] [--metrics ADDR]")
+		fmt.Fprintln(s.err, "usage: shardcat director [-f FILE] [-i ID] [--check] [--socket PATH] [--metrics ADDR] [--max-conns N]")
 		fmt.Fprintln(s.err, "       shardcat director status [--socket PATH] [--json]   (or --status)")
 		fmt.Fprintln(s.err, "SIGHUP reloads FILE: unchanged instances and services keep running.")
 		fs.PrintDefaults()
@@ -79,7 +80,11 @@ func runDirector(ctx context.Context, args []string, s stdio) int {
 	}
 	opts := keepalivedconf.Options{ConfigID: *configID}
 	if !*check {
-		return runConfig(ctx, *file, opts, s, *socket, *metrics)
+		if *maxConns < 0 {
+			fmt.Fprintf(s.err, "shardcat director: --max-conns %d: want 0 (no cap) or more\n", *maxConns)
+			return exitUsage
+		}
+		return runConfig(ctx, *file, opts, s, *socket, *metrics, *maxConns)
 	}
 	return checkConfig(*file, opts, s)
 }
@@ -114,7 +119,7 @@ func loadForRun(path string, opts keepalivedconf.Options, logf func(string, ...a
 // keeps running; a file with errors leaves the old configuration running.
 // On SIGTERM each VRRP master sends a priority 0 advert and removes its VIPs
 // before the director exits.
-func runConfig(ctx context.Context, path string, opts keepalivedconf.Options, s stdio, socket, metricsAddr string) int {
+func runConfig(ctx context.Context, path string, opts keepalivedconf.Options, s stdio, socket, metricsAddr string, maxConns int) int {
 	// Registered first, so a SIGHUP during startup is not fatal.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -126,7 +131,7 @@ func runConfig(ctx context.Context, path string, opts keepalivedconf.Options, s 
 		return exitConfigError
 	}
 	srv := ipvsadm.NewServer(nil, nil)
-	d := director.New(director.Options{Logf: logf, Out: s.out, Control: srv})
+	d := director.New(director.Options{Logf: logf, Out: s.out, Control: srv, MaxConns: maxConns})
 	if err := d.Start(cfg); err != nil {
 		fmt.Fprintf(s.err, "shardcat director: %v\n", err)
 		return exitConfigError

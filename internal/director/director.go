@@ -41,6 +41,9 @@ type Options struct {
 	Control *ipvsadm.Server
 	// NotifyTimeout bounds each notify script; 0 = notify.DefaultTimeout.
 	NotifyTimeout time.Duration
+	// MaxConns caps the concurrent connections of each virtual server
+	// (0 = no limit); `director --max-conns`.
+	MaxConns int
 }
 
 // Director runs one configuration at a time. Create it with New, then
@@ -117,8 +120,9 @@ func New(opts Options) *Director {
 }
 
 // Services converts the configuration's virtual servers for the data
-// plane; warnings are returned for logging.
-func Services(cfg *keepalivedconf.Config) ([]dataplane.ServiceConfig, []string, error) {
+// plane, with global_defs' lvs_timeouts and the connection cap maxConns
+// (0 = none); warnings are returned for logging.
+func Services(cfg *keepalivedconf.Config, maxConns int) ([]dataplane.ServiceConfig, []string, error) {
 	var out []dataplane.ServiceConfig
 	var warnings []string
 	for _, vs := range cfg.VirtualServers {
@@ -127,6 +131,8 @@ func Services(cfg *keepalivedconf.Config) ([]dataplane.ServiceConfig, []string, 
 		if err != nil {
 			return nil, warnings, err
 		}
+		dataplane.ApplyGlobal(&sc, cfg.Global)
+		sc.MaxConns = maxConns
 		out = append(out, sc)
 	}
 	return out, warnings, nil
@@ -135,7 +141,7 @@ func Services(cfg *keepalivedconf.Config) ([]dataplane.ServiceConfig, []string, 
 // Start runs cfg. It fails, with nothing left running, when an instance or
 // a service cannot be set up.
 func (d *Director) Start(cfg *keepalivedconf.Config) error {
-	svcs, warnings, err := Services(cfg)
+	svcs, warnings, err := Services(cfg, d.opts.MaxConns)
 	for _, w := range warnings {
 		d.logf("warning: %s", w)
 	}
@@ -189,7 +195,7 @@ func (d *Director) Start(cfg *keepalivedconf.Config) error {
 // leaves the old configuration running; an instance that cannot be set up
 // is logged and left out (or, if changed, left running as it was).
 func (d *Director) Reload(cfg *keepalivedconf.Config) (Diff, error) {
-	svcs, warnings, err := Services(cfg)
+	svcs, warnings, err := Services(cfg, d.opts.MaxConns)
 	for _, w := range warnings {
 		d.logf("warning: %s", w)
 	}
