@@ -28,7 +28,7 @@ SHARDCAT_FAILOVER_RUNS=$RUNS SHARDCAT_FAILOVER_OUT="$SC_WORK/table.txt" \
 echo "failover after kill -9 of the master, $RUNS runs each ($(date -u +%Y-%m-%dT%H:%MZ)):"
 cat "$SC_WORK/table.txt"
 if [ "$RAW" = 1 ]; then
-	echo "every run (setting, backup, run, VIP, connect):"
+	echo "every run (setting, backup, run, VIP, connect, VIP since the last advert):"
 	cat "$SC_WORK/table.txt.raw"
 fi
 echo "load average:$(uptime | sed 's/.*load average://')"

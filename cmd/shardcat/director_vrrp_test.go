@@ -275,7 +275,7 @@ func sniff(t *testing.T, ns *testenv.Netns, ifname string) func() []frame {
 	var fd int
 	if err := ns.Do(func() error {
 		var err error
-		proto := int(uint16(syscall.ETH_P_ALL)<<8 | uint16(syscall.ETH_P_ALL)>>8)
+		proto := int(netOrder16(syscall.ETH_P_ALL))
 		if fd, err = syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, proto); err != nil {
 			return err
 		}
@@ -317,6 +317,10 @@ func sniff(t *testing.T, ns *testenv.Netns, ifname string) func() []frame {
 		return slices.Clone(frames)
 	}
 }
+
+// netOrder16 swaps a 16-bit value to network byte order (little-endian
+// hosts), as AF_PACKET protocol numbers are given.
+func netOrder16(v uint16) uint16 { return v<<8 | v>>8 }
 
 // garpFor reports whether f is a gratuitous ARP request for ip
 // (broadcast, sender IP = target IP = ip).

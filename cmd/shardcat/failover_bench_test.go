@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"text/tabwriter"
 	"time"
@@ -34,6 +36,10 @@ func (s failoverSetting) advertString() string {
 type failoverSample struct {
 	vip     time.Duration // until the VIP is on the backup
 	connect time.Duration // until a TCP connect from a client to VIP:port succeeds
+	// sinceAdvert is the VIP time counted from the master's last advert
+	// (seen by the client): the backup's own delay, Master_Down_Interval
+	// ideally, whatever the kill's phase.
+	sinceAdvert time.Duration
 }
 
 // failoverBench measures takeovers on one LAN of three namespaces: the
@@ -54,6 +60,7 @@ type failoverBench struct {
 	vip              netip.Prefix
 	port             int
 	masterIf, backIf string
+	adverts          <-chan time.Time // the master's adverts as the client sees them
 }
 
 func newFailoverBench(t *testing.T, tag, subnet string, port int) *failoverBench {
@@ -65,6 +72,7 @@ func newFailoverBench(t *testing.T, tag, subnet string, port int) *failoverBench
 	fb.master, fb.backup, fb.client = testenv.OpenNetns(t, fb.lan[0].NS), testenv.OpenNetns(t, fb.lan[1].NS), testenv.OpenNetns(t, fb.lan[2].NS)
 	fb.masterIf, fb.backIf = fb.lan[0].If, fb.lan[1].If
 	fb.vip = netip.MustParsePrefix(subnet + ".100/24")
+	fb.adverts = watchAdverts(t, fb.client, fb.lan[2].If, fb.lan[0].IPv4)
 	// The service behind the VIP: listeners on both routers, so the
 	// client's warm-up connect through the master succeeds too.
 	for _, ns := range []*testenv.Netns{fb.master, fb.backup} {
@@ -148,15 +156,26 @@ func (fb *failoverBench) run(backupImpl string, s failoverSetting, phase time.Du
 	}); err != nil {
 		return failoverSample{}, fmt.Errorf("backup did not start: %w\n%s", err, backup.Out)
 	}
-	// Let the backup hear the master for two adverts, then kill at a
-	// phase of the advert interval.
-	time.Sleep(2*s.advert + phase)
+	// Let the backup hear the master for two adverts.
+	time.Sleep(2 * s.advert)
 	if err := fb.dial(time.Second); err != nil {
 		return failoverSample{}, fmt.Errorf("warm-up connect through the master: %w", err)
 	}
 	if fb.backup.MustHave(t, vip) {
 		return failoverSample{}, fmt.Errorf("backup holds the VIP before the kill\n%s", backup.Out)
 	}
+	// Kill at the given phase after one of the master's adverts, so
+	// both backups see the same spread of phases.
+	for len(fb.adverts) > 0 {
+		<-fb.adverts
+	}
+	var last time.Time
+	select {
+	case last = <-fb.adverts:
+	case <-time.After(2*s.advert + time.Second):
+		return failoverSample{}, errors.New("no advert from the master seen by the client")
+	}
+	time.Sleep(time.Until(last.Add(phase)))
 
 	killed := time.Now()
 	master.Kill()
@@ -191,11 +210,60 @@ func (fb *failoverBench) run(backupImpl string, s failoverSetting, phase time.Du
 		return failoverSample{}, fmt.Errorf("backup did not take the VIP: %w\n%s", err, backup.Out)
 	}
 	sample.vip = time.Since(killed)
+	sample.sinceAdvert = time.Since(last)
 	sample.connect = <-conn
 	if sample.connect < 0 {
 		return sample, fmt.Errorf("no TCP connect to the VIP within %v (VIP on the backup after %v)\n%s", limit, sample.vip, backup.Out)
 	}
 	return sample, nil
+}
+
+// watchAdverts reports the arrival time of every VRRP advert from master
+// on ifname in ns (AF_PACKET, IPv4 protocol 112) until the test ends; the
+// channel keeps the latest few.
+func watchAdverts(t *testing.T, ns *testenv.Netns, ifname string, master netip.Addr) <-chan time.Time {
+	t.Helper()
+	var fd int
+	if err := ns.Do(func() error {
+		var err error
+		proto := int(netOrder16(syscall.ETH_P_IP))
+		if fd, err = syscall.Socket(syscall.AF_PACKET, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, proto); err != nil {
+			return err
+		}
+		ifi, err := net.InterfaceByName(ifname)
+		if err != nil {
+			return err
+		}
+		return syscall.Bind(fd, &syscall.SockaddrLinklayer{Protocol: uint16(proto), Ifindex: ifi.Index})
+	}); err != nil {
+		t.Fatalf("watch adverts on %s: %v", ifname, err)
+	}
+	tv := syscall.NsecToTimeval(int64(50 * time.Millisecond))
+	syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv)
+	ch := make(chan time.Time, 4)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 2048)
+		src := master.As4()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			n, _, err := syscall.Recvfrom(fd, buf, 0)
+			if err != nil || n < 20 || buf[9] != 112 || !bytes.Equal(buf[12:16], src[:]) {
+				continue
+			}
+			select {
+			case ch <- time.Now():
+			default: // nobody is waiting: drop
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-done; syscall.Close(fd) })
+	return ch
 }
 
 // pollUntil polls cond every interval until it holds or timeout passes.
@@ -232,19 +300,20 @@ type failoverRow struct {
 func failoverTable(rows []failoverRow) string {
 	var b strings.Builder
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "setting\tbackup\truns\tVIP median\tVIP worst\tconnect median\tconnect worst\tformula window")
+	fmt.Fprintln(w, "setting\tbackup\truns\tVIP median\tVIP worst\tconnect median\tconnect worst\tformula window\tsince last advert median (ideal)")
+	ms := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
 	for _, r := range rows {
-		var vips, conns []time.Duration
+		var vips, conns, since []time.Duration
 		for _, s := range r.samples {
-			vips, conns = append(vips, s.vip), append(conns, s.connect)
+			vips, conns, since = append(vips, s.vip), append(conns, s.connect), append(since, s.sinceAdvert)
 		}
 		vm, vw := failoverStats(vips)
 		cm, cw := failoverStats(conns)
+		sm, _ := failoverStats(since)
 		down := vrrpCase{version: r.setting.version, advert: r.setting.advert}.masterDown()
 		name := map[string]string{"ka": "keepalived", "sc": "shardcat"}[r.backup]
-		fmt.Fprintf(w, "%s\t%s\t%d\t%v\t%v\t%v\t%v\t%v-%v\n", r.setting.name, name, len(r.samples),
-			vm.Round(time.Millisecond), vw.Round(time.Millisecond), cm.Round(time.Millisecond), cw.Round(time.Millisecond),
-			(down - r.setting.advert).Round(time.Millisecond), down.Round(time.Millisecond))
+		fmt.Fprintf(w, "%s\t%s\t%d\t%v\t%v\t%v\t%v\t%v-%v\t%v (%v)\n", r.setting.name, name, len(r.samples),
+			ms(vm), ms(vw), ms(cm), ms(cw), ms(down-r.setting.advert), ms(down), ms(sm), ms(down))
 	}
 	w.Flush()
 	return b.String()
@@ -313,7 +382,8 @@ func TestFailoverBench(t *testing.T) {
 		var raw strings.Builder
 		for _, r := range rows {
 			for i, s := range r.samples {
-				fmt.Fprintf(&raw, "%s\t%s\t%d\t%v\t%v\n", r.setting.name, r.backup, i+1, s.vip.Round(time.Millisecond), s.connect.Round(time.Millisecond))
+				fmt.Fprintf(&raw, "%s\t%s\t%d\t%v\t%v\t%v\n", r.setting.name, r.backup, i+1,
+					s.vip.Round(time.Millisecond), s.connect.Round(time.Millisecond), s.sinceAdvert.Round(time.Millisecond))
 			}
 		}
 		if err := os.WriteFile(out, []byte(table), 0o644); err != nil {
