@@ -122,19 +122,27 @@ func startHelper(t *testing.T, ns, conf string) (*exec.Cmd, *testenv.Buffer, <-c
 	return cmd, &out, done
 }
 
+// fastUnicastConf is a VRRPv3 unicast instance at advert 0.1 s (master
+// down 0.36 s), so the interop tests take a second or two (the director's
+// matrix covers v2 at 1 s).
+func fastUnicastConf(state, ifname string, prio int, src, peer, vip string) string {
+	return testenv.VRRPConf{State: state, Interface: ifname, Priority: prio, Version: 3, Advert: "0.1",
+		SrcIP: src, Peers: []string{peer}, VIP: vip + "/24"}.String()
+}
+
 // TestInteropKeepalivedBackup: the driver (MASTER, 150) takes the VIP and
 // keepalived (BACKUP, 100) stays backup; after kill -9 of the driver,
 // keepalived takes the VIP by the master-down timer.
 func TestInteropKeepalivedBackup(t *testing.T) {
 	ns1, ns2, if1, if2 := testenv.NetnsPair(t, "d", "10.213.0")
-	kaLog := testenv.StartKeepalived(t, ns1, testenv.VRRPUnicastConf("BACKUP", if1, 100, "10.213.0.1", "10.213.0.2", "10.213.0.100"))
-	cmd, scLog, _ := startHelper(t, ns2, testenv.VRRPUnicastConf("MASTER", if2, 150, "10.213.0.2", "10.213.0.1", "10.213.0.100"))
-	started := time.Now()
+	kaLog := testenv.StartKeepalived(t, ns1, fastUnicastConf("BACKUP", if1, 100, "10.213.0.1", "10.213.0.2", "10.213.0.100"))
+	cmd, scLog, _ := startHelper(t, ns2, fastUnicastConf("MASTER", if2, 150, "10.213.0.2", "10.213.0.1", "10.213.0.100"))
 
 	testenv.WaitFor(t, "the driver to take the VIP", 15*time.Second, func() bool { return testenv.HasAddress(t, ns2, "10.213.0.100") }, scLog, kaLog)
-	// keepalived's master-down timer (3.6 s) has long expired by now if it
-	// did not hear the driver's adverts.
-	for time.Since(started) < 6*time.Second {
+	started := time.Now()
+	// keepalived's master-down timer (0.36 s) has long expired by then if
+	// it did not hear the driver's adverts.
+	for time.Since(started) < 1500*time.Millisecond {
 		if testenv.HasAddress(t, ns1, "10.213.0.100") {
 			t.Fatalf("keepalived took the VIP while the driver is master\nshardcat:\n%s\nkeepalived:\n%s", scLog, kaLog)
 		}
@@ -155,11 +163,11 @@ func TestInteropKeepalivedBackup(t *testing.T) {
 // and the driver takes over quickly; on SIGTERM the driver releases it.
 func TestInteropKeepalivedMaster(t *testing.T) {
 	ns1, ns2, if1, if2 := testenv.NetnsPair(t, "d", "10.213.0")
-	kaLog := testenv.StartKeepalived(t, ns1, testenv.VRRPUnicastConf("MASTER", if1, 150, "10.213.0.1", "10.213.0.2", "10.213.0.100"))
+	kaLog := testenv.StartKeepalived(t, ns1, fastUnicastConf("MASTER", if1, 150, "10.213.0.1", "10.213.0.2", "10.213.0.100"))
 	testenv.WaitFor(t, "keepalived to take the VIP", 15*time.Second, func() bool { return testenv.HasAddress(t, ns1, "10.213.0.100") }, kaLog)
-	cmd, scLog, done := startHelper(t, ns2, testenv.VRRPUnicastConf("BACKUP", if2, 100, "10.213.0.2", "10.213.0.1", "10.213.0.100"))
+	cmd, scLog, done := startHelper(t, ns2, fastUnicastConf("BACKUP", if2, 100, "10.213.0.2", "10.213.0.1", "10.213.0.100"))
 	started := time.Now()
-	for time.Since(started) < 6*time.Second {
+	for time.Since(started) < 1500*time.Millisecond {
 		if testenv.HasAddress(t, ns2, "10.213.0.100") {
 			t.Fatalf("driver took the VIP from a higher-priority master\nshardcat:\n%s\nkeepalived:\n%s", scLog, kaLog)
 		}
