@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -75,45 +76,61 @@ func (d *Driver) vipDev(v keepalivedconf.VirtualIP) string {
 // netlink in the current network namespace. An address already present
 // (add) or already gone (remove) is not an error.
 func (d *Driver) setAddrs(add bool, vips []keepalivedconf.VirtualIP) {
+	d.setAddrsQuiet(add, vips, false)
+}
+
+// setAddrsQuiet is setAddrs that, when quiet, logs only actual changes
+// and errors.
+func (d *Driver) setAddrsQuiet(add bool, vips []keepalivedconf.VirtualIP, quiet bool) {
 	for _, v := range vips {
 		dev := d.vipDev(v)
-		err := setAddr(add, v, dev)
+		changed, err := setAddr(add, v, dev)
 		switch {
-		case err == nil && add:
-			d.logf("vrrp_instance %s: added VIP %s dev %s", d.inst.Name, v.Prefix, dev)
-		case err == nil:
-			d.logf("vrrp_instance %s: removed VIP %s dev %s", d.inst.Name, v.Prefix, dev)
-		default:
+		case err != nil:
 			d.logf("vrrp_instance %s: %v", d.inst.Name, err)
+		case quiet && !changed:
+		case add:
+			d.logf("vrrp_instance %s: added VIP %s dev %s%s", d.inst.Name, v.Prefix, dev, map[bool]string{false: " (already present)"}[changed])
+		default:
+			d.logf("vrrp_instance %s: removed VIP %s dev %s%s", d.inst.Name, v.Prefix, dev, map[bool]string{false: " (already absent)"}[changed])
 		}
 	}
 }
 
-func setAddr(add bool, v keepalivedconf.VirtualIP, dev string) error {
+// removeLeftovers removes VIPs and excluded VIPs a previous run may have
+// left behind (after kill -9), as keepalived does at startup: a backup
+// holding them would answer ARP for the master's addresses.
+func (d *Driver) removeLeftovers() {
+	d.setAddrsQuiet(false, append(slices.Clone(d.inst.VirtualIPs), d.inst.ExcludedVirtualIPs...), true)
+}
+
+// setAddr adds or removes one address; changed is false when it was
+// already present (add) or absent (remove).
+func setAddr(add bool, v keepalivedconf.VirtualIP, dev string) (changed bool, err error) {
 	op := map[bool]string{true: "add", false: "del"}[add]
 	link, err := netlink.LinkByName(dev)
 	if err != nil {
-		return fmt.Errorf("address %s %s dev %s: %w", op, v.Prefix, dev, err)
+		return false, fmt.Errorf("address %s %s dev %s: %w", op, v.Prefix, dev, err)
 	}
 	a, err := NetlinkAddr(v)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if add {
 		err = netlink.AddrAdd(link, a)
 		if errors.Is(err, unix.EEXIST) {
-			err = nil
+			return false, nil
 		}
 	} else {
 		err = netlink.AddrDel(link, a)
 		if errors.Is(err, unix.EADDRNOTAVAIL) || errors.Is(err, unix.ENOENT) {
-			err = nil
+			return false, nil
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("address %s %s dev %s: %w", op, v.Prefix, dev, err)
+		return false, fmt.Errorf("address %s %s dev %s: %w", op, v.Prefix, dev, err)
 	}
-	return nil
+	return true, nil
 }
 
 // virtualIP finds the virtual_ipaddress (or _excluded) line of addr; an

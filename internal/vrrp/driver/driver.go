@@ -390,6 +390,7 @@ func (d *Driver) Run(ctx context.Context) error {
 			timerC = timer.C
 		}
 	}
+	d.removeLeftovers()
 	d.mu.Lock()
 	out := d.m.Start(time.Now())
 	d.mu.Unlock()
