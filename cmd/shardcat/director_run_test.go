@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/shardcat/shardcat/internal/testenv"
 )
 
 // lockedBuffer is a bytes.Buffer safe for the director's goroutines.
@@ -35,24 +37,7 @@ func (s *lockedBuffer) String() string {
 // greeter answers every connection with its name on 127.0.0.1.
 func greeter(t *testing.T, name string) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				fmt.Fprintf(c, "%s\n", name)
-			}()
-		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port
+	return int(testenv.ServeLoopback(t, func(c net.Conn) { fmt.Fprintf(c, "%s\n", name) }).Port())
 }
 
 func freePort(t *testing.T) int {

@@ -269,6 +269,28 @@ func runVRRPCase(t *testing.T, bin, tag string, idx int, c vrrpCase) {
 	t.Logf("A (%s) preempted B %v after restarting", a.impl, back.Round(time.Millisecond))
 }
 
+// packetSocket opens an AF_PACKET socket of typ (SOCK_RAW: whole frames,
+// SOCK_DGRAM: payloads) for the ethertype proto bound to ifname in ns.
+func packetSocket(t *testing.T, ns *testenv.Netns, ifname string, typ int, proto uint16) int {
+	t.Helper()
+	var fd int
+	if err := ns.Do(func() error {
+		var err error
+		p := int(netOrder16(proto))
+		if fd, err = syscall.Socket(syscall.AF_PACKET, typ|syscall.SOCK_CLOEXEC, p); err != nil {
+			return err
+		}
+		ifi, err := net.InterfaceByName(ifname)
+		if err != nil {
+			return err
+		}
+		return syscall.Bind(fd, &syscall.SockaddrLinklayer{Protocol: uint16(p), Ifindex: ifi.Index})
+	}); err != nil {
+		t.Fatalf("packet socket on %s: %v", ifname, err)
+	}
+	return fd
+}
+
 // frame is one captured Ethernet frame.
 type frame struct {
 	at time.Time
@@ -279,21 +301,7 @@ type frame struct {
 // until the test ends.
 func sniff(t *testing.T, ns *testenv.Netns, ifname string) func() []frame {
 	t.Helper()
-	var fd int
-	if err := ns.Do(func() error {
-		var err error
-		proto := int(netOrder16(syscall.ETH_P_ALL))
-		if fd, err = syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, proto); err != nil {
-			return err
-		}
-		ifi, err := net.InterfaceByName(ifname)
-		if err != nil {
-			return err
-		}
-		return syscall.Bind(fd, &syscall.SockaddrLinklayer{Protocol: uint16(proto), Ifindex: ifi.Index})
-	}); err != nil {
-		t.Fatalf("capture on %s: %v", ifname, err)
-	}
+	fd := packetSocket(t, ns, ifname, syscall.SOCK_RAW, syscall.ETH_P_ALL)
 	tv := syscall.NsecToTimeval(int64(50 * time.Millisecond))
 	syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv)
 	var mu sync.Mutex

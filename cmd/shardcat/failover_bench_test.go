@@ -83,16 +83,7 @@ func newFailoverBench(t *testing.T, tag, subnet string, port int) *failoverBench
 		}); err != nil {
 			t.Fatalf("listen in %s: %v", ns.Name, err)
 		}
-		t.Cleanup(func() { ln.Close() })
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				c.Close()
-			}
-		}()
+		testenv.Serve(t, ln, nil)
 	}
 	return fb
 }
@@ -223,21 +214,7 @@ func (fb *failoverBench) run(backupImpl string, s failoverSetting, phase time.Du
 // channel keeps the latest few.
 func watchAdverts(t *testing.T, ns *testenv.Netns, ifname string, master netip.Addr) <-chan time.Time {
 	t.Helper()
-	var fd int
-	if err := ns.Do(func() error {
-		var err error
-		proto := int(netOrder16(syscall.ETH_P_IP))
-		if fd, err = syscall.Socket(syscall.AF_PACKET, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, proto); err != nil {
-			return err
-		}
-		ifi, err := net.InterfaceByName(ifname)
-		if err != nil {
-			return err
-		}
-		return syscall.Bind(fd, &syscall.SockaddrLinklayer{Protocol: uint16(proto), Ifindex: ifi.Index})
-	}); err != nil {
-		t.Fatalf("watch adverts on %s: %v", ifname, err)
-	}
+	fd := packetSocket(t, ns, ifname, syscall.SOCK_DGRAM, syscall.ETH_P_IP)
 	tv := syscall.NsecToTimeval(int64(50 * time.Millisecond))
 	syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv)
 	ch := make(chan time.Time, 4)

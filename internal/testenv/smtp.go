@@ -26,16 +26,7 @@ func StartSMTPSink(t testing.TB) *SMTPSink {
 		t.Fatal(err)
 	}
 	s := &SMTPSink{Addr: ln.Addr().(*net.TCPAddr)}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go s.serve(c)
-		}
-	}()
+	Serve(t, ln, s.serve)
 	return s
 }
 

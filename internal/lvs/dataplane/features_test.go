@@ -16,6 +16,7 @@ import (
 
 	"github.com/shardcat/shardcat/internal/keepalivedconf"
 	"github.com/shardcat/shardcat/internal/proxyproto"
+	"github.com/shardcat/shardcat/internal/testenv"
 )
 
 func TestQuorumState(t *testing.T) {
@@ -266,32 +267,17 @@ func TestProxyHeaderDecodes(t *testing.T) {
 // proxyBackend reads a PROXY header from each connection and answers with
 // the client and destination addresses it carried, then the next line.
 func proxyBackend(t *testing.T) netip.AddrPort {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(20 * time.Second))
-				r := bufio.NewReader(c)
-				h, err := proxyproto.Read(r)
-				if err != nil {
-					fmt.Fprintf(c, "error %v\n", err)
-					return
-				}
-				line, _ := r.ReadString('\n')
-				fmt.Fprintf(c, "%s %s %s", h.Source, h.Destination, line)
-			}()
+	return testenv.ServeLoopback(t, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(20 * time.Second))
+		r := bufio.NewReader(c)
+		h, err := proxyproto.Read(r)
+		if err != nil {
+			fmt.Fprintf(c, "error %v\n", err)
+			return
 		}
-	}()
-	return ln.Addr().(*net.TCPAddr).AddrPort()
+		line, _ := r.ReadString('\n')
+		fmt.Fprintf(c, "%s %s %s", h.Source, h.Destination, line)
+	})
 }
 
 func TestProxyProtocolToRealServer(t *testing.T) {
