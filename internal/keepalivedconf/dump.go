@@ -164,6 +164,18 @@ func (d *dumper) global(g *GlobalDefs) {
 	d.flag("dynamic_interfaces", g.DynamicInterfaces)
 	d.flag("lvs_flush", g.LVSFlush)
 	d.flag("lvs_flush_on_stop", g.LVSFlushOnStop)
+	if t := g.LVSTimeouts; t != (LVSTimeouts{}) {
+		var words []string
+		for _, kv := range []struct {
+			k string
+			v time.Duration
+		}{{"tcp", t.TCP}, {"tcpfin", t.TCPFin}, {"udp", t.UDP}} {
+			if kv.v > 0 {
+				words = append(words, kv.k, secs(kv.v))
+			}
+		}
+		d.line(append([]string{"lvs_timeouts"}, words...)...)
+	}
 	d.close()
 }
 
@@ -397,6 +409,9 @@ func (d *dumper) realServer(rs *RealServer) {
 	d.num("uthreshold", rs.UThreshold)
 	d.num("lthreshold", rs.LThreshold)
 	d.flag("alpha", rs.Alpha)
+	if rs.ProxyProtocol > 0 {
+		d.line("proxy_protocol", "v"+strconv.Itoa(rs.ProxyProtocol))
+	}
 	for _, c := range rs.Checkers {
 		d.checker(c)
 	}
