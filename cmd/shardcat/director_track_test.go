@@ -216,7 +216,7 @@ func TestDirectorSIGHUPAddsInstanceAndSyncGroupFault(t *testing.T) {
 	if after.State != "MASTER" || !after.LastTransition.Equal(before.LastTransition) || after.TransitionsByTo["MASTER"] != 1 {
 		t.Errorf("VI_1 was bounced by the reload: before %+v\nafter %+v", before, after)
 	}
-	if !strings.Contains(sc.String(), "reload: vrrp_instance kept [VI_1], started [VI_2]") {
+	if !strings.Contains(sc.String(), "reload: vrrp_instance kept [VI_1], new VIPs [], started [VI_2]") {
 		t.Errorf("no reload summary:\n%s", sc)
 	}
 
@@ -245,7 +245,7 @@ func TestDirectorSIGHUPAddsInstanceAndSyncGroupFault(t *testing.T) {
 	os.WriteFile(path, []byte(withNotify), 0o644)
 	syscall.Kill(pid, syscall.SIGHUP)
 	testenv.WaitFor(t, "the notify-only reload", 10*time.Second, func() bool {
-		return strings.Count(sc.String(), "reload: vrrp_instance kept [VI_1 VI_2], started [], stopped []") == 1
+		return strings.Count(sc.String(), "reload: vrrp_instance kept [VI_1 VI_2], new VIPs [], started [], stopped []") == 1
 	}, sc)
 	before, _ = vrrpStatus(t, sock, "VI_1")
 	os.WriteFile(path, []byte(vi1), 0o644)
@@ -261,6 +261,22 @@ func TestDirectorSIGHUPAddsInstanceAndSyncGroupFault(t *testing.T) {
 	}
 	if _, ok := vrrpStatus(t, sock, "VI_2"); ok {
 		t.Error("VI_2 still in the status after its removal")
+	}
+
+	// A reload that only changes VI_1's VIPs keeps it MASTER: the new
+	// address comes, the dropped one goes, no transition.
+	moved := strings.Replace(vi1, "10.213.3.100", "10.213.3.102/24 label "+if2+":v", 1)
+	os.WriteFile(path, []byte(moved), 0o644)
+	syscall.Kill(pid, syscall.SIGHUP)
+	testenv.WaitFor(t, "VI_1's new VIP", 10*time.Second, func() bool {
+		return testenv.HasAddress(t, ns2, "10.213.3.102") && !testenv.HasAddress(t, ns2, "10.213.3.100")
+	}, sc)
+	if out := testenv.Run(t, "ip", "-n", ns2, "-4", "addr", "show", "dev", if2); !strings.Contains(out, "10.213.3.102/24") || !strings.Contains(out, if2+":v") {
+		t.Errorf("new VIP without its prefix or label:\n%s", out)
+	}
+	st, _ = vrrpStatus(t, sock, "VI_1")
+	if st.State != "MASTER" || !st.LastTransition.Equal(after.LastTransition) || !strings.Contains(sc.String(), "new VIPs [VI_1]") {
+		t.Errorf("VI_1 bounced by a VIP-only reload: %+v\n%s", st, sc)
 	}
 }
 

@@ -242,6 +242,19 @@ func (d *Director) Reload(cfg *keepalivedconf.Config) (Diff, error) {
 			delete(d.instances, name)
 		}
 	}
+	for _, name := range diff.UpdateInstances {
+		inst := d.instances[name]
+		if inst == nil {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := inst.drv.UpdateVIPs(ctx, cfg.Instance(name))
+		cancel()
+		if err != nil {
+			d.logf("reload: %v: keeping the old VIPs", err)
+			cfg = withInstance(cfg, old.Instance(name))
+		}
+	}
 	for name, inst := range d.instances {
 		inst.cfg = cfg.Instance(name) // tracking, notify, group may differ
 	}
@@ -281,8 +294,8 @@ func (d *Director) Reload(cfg *keepalivedconf.Config) (Diff, error) {
 	}
 	d.publish()
 	d.retrack()
-	d.logf("reload: vrrp_instance kept %v, started %v, stopped %v; virtual_server kept %v, started %v, stopped %v",
-		diff.KeepInstances, diff.StartInstances, diff.StopInstances, diff.KeepServices, diff.StartServices, diff.StopServices)
+	d.logf("reload: vrrp_instance kept %v, new VIPs %v, started %v, stopped %v; virtual_server kept %v, started %v, stopped %v",
+		diff.KeepInstances, diff.UpdateInstances, diff.StartInstances, diff.StopInstances, diff.KeepServices, diff.StartServices, diff.StopServices)
 	return diff, nil
 }
 

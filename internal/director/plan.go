@@ -32,6 +32,20 @@ func SameInstance(a, b *keepalivedconf.VRRPInstance) bool {
 	return reflect.DeepEqual(driverConfig(a), driverConfig(b))
 }
 
+// VIPsOnly reports whether a and b differ only in their virtual_ipaddress
+// and virtual_ipaddress_excluded lines, of one address family: the running
+// instance then takes the new lists without leaving its state.
+func VIPsOnly(a, b *keepalivedconf.VRRPInstance) bool {
+	x, y := driverConfig(a), driverConfig(b)
+	if len(x.VirtualIPs) == 0 || len(y.VirtualIPs) == 0 ||
+		x.VirtualIPs[0].Prefix.Addr().Is4() != y.VirtualIPs[0].Prefix.Addr().Is4() {
+		return false
+	}
+	x.VirtualIPs, y.VirtualIPs = nil, nil
+	x.ExcludedVirtualIPs, y.ExcludedVirtualIPs = nil, nil
+	return reflect.DeepEqual(x, y)
+}
+
 // SameScript reports whether a running vrrp_script runner can be kept.
 func SameScript(a, b *keepalivedconf.VRRPScript) bool {
 	x, y := *a, *b
@@ -43,6 +57,7 @@ func SameScript(a, b *keepalivedconf.VRRPScript) bool {
 // address (services).
 type Diff struct {
 	KeepInstances, StartInstances, StopInstances []string // a changed instance is stopped and started
+	UpdateInstances                              []string // only the VIPs changed: kept, with the new lists
 	KeepScripts, StartScripts, StopScripts       []string
 	KeepServices, StartServices, StopServices    []string
 }
@@ -57,6 +72,8 @@ func Plan(old, cur *keepalivedconf.Config, oldSvcs, curSvcs []dataplane.ServiceC
 			d.StartInstances = append(d.StartInstances, in.Name)
 		case SameInstance(o, in):
 			d.KeepInstances = append(d.KeepInstances, in.Name)
+		case VIPsOnly(o, in):
+			d.UpdateInstances = append(d.UpdateInstances, in.Name)
 		default:
 			d.StopInstances = append(d.StopInstances, in.Name)
 			d.StartInstances = append(d.StartInstances, in.Name)

@@ -54,18 +54,24 @@ func TestScenarioReloadPlan(t *testing.T) {
 	// Position changes alone (the file moved lines around) change nothing.
 	cur.Instances[0].Pos.Line += 7
 	d := Plan(old, cur, nil, nil)
-	// Then VI_keep keeps running, VI_vip restarts, VI_gone stops, VI_new
-	// starts; chk_a is kept and chk_b restarts.
+	// Then VI_keep keeps running, VI_vip keeps running with the new VIP
+	// list, VI_gone stops, VI_new starts; chk_a is kept and chk_b restarts.
 	want := Diff{
-		KeepInstances:  []string{"VI_keep"},
-		StartInstances: []string{"VI_vip", "VI_new"},
-		StopInstances:  []string{"VI_vip", "VI_gone"},
+		KeepInstances:   []string{"VI_keep"},
+		UpdateInstances: []string{"VI_vip"},
+		StartInstances:  []string{"VI_new"},
+		StopInstances:   []string{"VI_gone"},
 		KeepScripts:    []string{"chk_a"},
 		StartScripts:   []string{"chk_b"},
 		StopScripts:    []string{"chk_b"},
 	}
 	if !reflect.DeepEqual(d, want) {
 		t.Errorf("Plan =\n%+v\nwant\n%+v", d, want)
+	}
+	// A VIP change together with another driver setting restarts it.
+	cur3 := parse(t, scripts+strings.Replace(strings.Replace(inst("VI_vip", ""), "10.0.0.100/24\n", "10.0.0.102/24\n", 1), "priority", "nopreempt\n priority", 1))
+	if d := Plan(parse(t, scripts+inst("VI_vip", "")), cur3, nil, nil); len(d.UpdateInstances) != 0 || len(d.StartInstances) != 1 {
+		t.Errorf("VIP and nopreempt change: %+v", d)
 	}
 	// Script security changes restart every script runner.
 	cur2 := parse(t, "global_defs {\n enable_script_security\n}\n"+scripts)

@@ -136,7 +136,7 @@ func setAddr(add bool, v keepalivedconf.VirtualIP, dev string) (changed bool, er
 // virtualIP finds the virtual_ipaddress (or _excluded) line of addr; an
 // address not in the config gets a host prefix on the instance interface.
 func (d *Driver) virtualIP(addr netip.Addr) keepalivedconf.VirtualIP {
-	for _, list := range [][]keepalivedconf.VirtualIP{d.inst.VirtualIPs, d.inst.ExcludedVirtualIPs} {
+	for _, list := range [][]keepalivedconf.VirtualIP{d.inst.VirtualIPs, d.inst.ExcludedVirtualIPs, d.retired} {
 		for _, v := range list {
 			if v.Prefix.Addr() == addr {
 				return v

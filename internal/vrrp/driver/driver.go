@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -84,6 +85,11 @@ type Driver struct {
 	sent     uint64
 	received uint64
 	lastTr   time.Time
+
+	// retired holds the virtual_ipaddress lines a reload dropped, so their
+	// removal (performed after the machine's output) still finds dev,
+	// label and prefix. Only Run's goroutine touches it and d.inst.
+	retired []keepalivedconf.VirtualIP
 }
 
 // MachineConfig converts a keepalived vrrp_instance to the machine's
@@ -341,11 +347,72 @@ func (d *Driver) Inject(ctx context.Context, ev func(m *vrrp.Machine, now time.T
 	}
 }
 
+// UpdateVIPs applies a reload that changes only the instance's
+// virtual_ipaddress and virtual_ipaddress_excluded lines, without leaving
+// the current state (keepalived does the same): a master removes the
+// dropped addresses, adds and announces the new ones and advertises the new
+// list at once; other states just take the new lists. inst must otherwise
+// equal the running configuration; the caller checks that.
+func (d *Driver) UpdateVIPs(ctx context.Context, inst *keepalivedconf.VRRPInstance) error {
+	var vips []netip.Addr
+	for _, v := range inst.VirtualIPs {
+		vips = append(vips, v.Prefix.Addr())
+	}
+	probe := d.Config()
+	probe.VIPs = vips
+	if err := probe.Validate(); err != nil {
+		return fmt.Errorf("vrrp_instance %s: %w", inst.Name, err)
+	}
+	inst = &keepalivedconf.VRRPInstance{Name: inst.Name, VirtualIPs: slices.Clone(inst.VirtualIPs),
+		ExcludedVirtualIPs: slices.Clone(inst.ExcludedVirtualIPs)}
+	return d.Inject(ctx, func(m *vrrp.Machine, now time.Time) vrrp.Output {
+		master := m.State() == vrrp.Master
+		oldExcl := d.inst.ExcludedVirtualIPs
+		out, err := m.SetVIPs(vips, now)
+		if err != nil {
+			d.logf("vrrp_instance %s: new VIPs refused: %v", d.inst.Name, err)
+			return out
+		}
+		next := *d.inst
+		for _, v := range d.inst.VirtualIPs {
+			if !slices.ContainsFunc(inst.VirtualIPs, func(w keepalivedconf.VirtualIP) bool { return w.Prefix == v.Prefix }) {
+				d.retired = append(d.retired, v)
+			}
+		}
+		next.VirtualIPs, next.ExcludedVirtualIPs = inst.VirtualIPs, inst.ExcludedVirtualIPs
+		d.inst = &next
+		d.cfg.VIPs = m.Config().VIPs // events run with d.mu held
+		if master {
+			var gone, added []keepalivedconf.VirtualIP
+			for _, v := range oldExcl {
+				if !slices.Contains(inst.ExcludedVirtualIPs, v) {
+					gone = append(gone, v)
+				}
+			}
+			for _, v := range inst.ExcludedVirtualIPs {
+				if !slices.Contains(oldExcl, v) {
+					added = append(added, v)
+				}
+			}
+			d.setAddrsQuiet(false, gone, false)
+			d.setAddrsQuiet(true, added, false)
+		}
+		d.logf("vrrp_instance %s: VIPs now %v (reload, state kept)", d.inst.Name, vips)
+		return out
+	})
+}
+
 // Name is the vrrp_instance name.
 func (d *Driver) Name() string { return d.inst.Name }
 
 // Config returns the machine configuration in use.
-func (d *Driver) Config() vrrp.Config { return d.cfg }
+func (d *Driver) Config() vrrp.Config {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c := d.cfg
+	c.VIPs = slices.Clone(c.VIPs)
+	return c
+}
 
 type packet struct {
 	src, dst netip.Addr
