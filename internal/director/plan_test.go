@@ -61,9 +61,9 @@ func TestScenarioReloadPlan(t *testing.T) {
 		UpdateInstances: []string{"VI_vip"},
 		StartInstances:  []string{"VI_new"},
 		StopInstances:   []string{"VI_gone"},
-		KeepScripts:    []string{"chk_a"},
-		StartScripts:   []string{"chk_b"},
-		StopScripts:    []string{"chk_b"},
+		KeepScripts:     []string{"chk_a"},
+		StartScripts:    []string{"chk_b"},
+		StopScripts:     []string{"chk_b"},
 	}
 	if !reflect.DeepEqual(d, want) {
 		t.Errorf("Plan =\n%+v\nwant\n%+v", d, want)
