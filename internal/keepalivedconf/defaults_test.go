@@ -110,3 +110,40 @@ func TestInstanceDefaults(t *testing.T) {
 		t.Error("accept should default off under vrrp_strict for a non-owner")
 	}
 }
+
+// vrrp_min_garp: one gratuitous ARP, no second batch, no refresh, unless
+// a later vrrp_garp_* line (or the instance) says otherwise.
+func TestMinGarp(t *testing.T) {
+	conf := `global_defs {
+    vrrp_garp_master_repeat 3
+    vrrp_min_garp
+    vrrp_garp_master_refresh_repeat 2
+}
+vrrp_instance A {
+    interface eth0
+    virtual_router_id 1
+    virtual_ipaddress {
+        10.0.0.1
+    }
+}
+vrrp_instance B {
+    interface eth0
+    virtual_router_id 2
+    garp_master_delay 2
+    virtual_ipaddress {
+        10.0.0.2
+    }
+}
+`
+	cfg, findings, err := Parse("k.conf", []byte(conf), Options{})
+	if err != nil || HasErrors(findings) {
+		t.Fatalf("%v %v", err, findings)
+	}
+	a, b := cfg.Instances[0].GARP, cfg.Instances[1].GARP
+	if a.MasterRepeat != 1 || a.MasterDelay != 0 || a.LowerPrioRepeat != 1 || a.LowerPrioDelay != 0 || a.MasterRefresh != 0 || a.MasterRefreshRepeat != 2 {
+		t.Errorf("A: %+v", a)
+	}
+	if b.MasterRepeat != 1 || b.MasterDelay != 2*time.Second {
+		t.Errorf("B: %+v", b)
+	}
+}

@@ -73,18 +73,26 @@ func (p *parser) globalDefs(stmt) *block {
 		"vrrp_garp_master_refresh_repeat": {line: p.setInt(&g.GARP.MasterRefreshRepeat, 1, 10000)},
 		"vrrp_garp_interval":              {line: p.setDuration(&g.VRRPGarpInterval, 0, time.Second)},
 		"vrrp_gna_interval":               {line: p.setDuration(&g.VRRPGnaInterval, 0, time.Second)},
-		"vrrp_min_garp":                   {line: p.setFlag(&g.VRRPMinGarp)},
-		"vrrp_strict":                     {line: p.setFlag(&g.VRRPStrict)},
-		"vrrp_skip_check_adv_addr":        {line: p.setFlag(&g.VRRPSkipCheckAdvAddr)},
-		"vrrp_check_unicast_src":          {line: p.setFlag(&g.VRRPCheckUnicastSrc)},
-		"vrrp_lower_prio_no_advert":       {line: p.setFlag(&g.VRRPLowerPrioNoAdvert)},
-		"vrrp_higher_prio_send_advert":    {line: p.setFlag(&g.VRRPHigherPrioSendAdvert)},
-		"vrrp_startup_delay":              {line: p.setDuration(&g.VRRPStartupDelay, 0, 3600*time.Second)},
-		"vrrp_down_timer_adverts":         {line: p.setInt(&g.VRRPDownTimerAdverts, 1, 100)},
-		"max_auto_priority":               {line: p.setInt(&g.MaxAutoPriority, 0, 99)},
-		"dynamic_interfaces":              {line: p.setFlag(&g.DynamicInterfaces)},
-		"lvs_flush":                       {line: p.setFlag(&g.LVSFlush)},
-		"lvs_flush_on_stop":               {line: p.setFlag(&g.LVSFlushOnStop)},
+		"vrrp_min_garp": {line: func(st stmt) {
+			// keepalived's handler sets the minimal values at once, so
+			// vrrp_garp_* lines after it still override them.
+			p.setFlag(&g.VRRPMinGarp)(st)
+			if g.VRRPMinGarp {
+				g.GARP.MasterRepeat, g.GARP.MasterDelay = 1, 0
+				g.GARP.MasterRefresh, g.GARP.MasterRefreshRepeat = 0, 1
+			}
+		}},
+		"vrrp_strict":                  {line: p.setFlag(&g.VRRPStrict)},
+		"vrrp_skip_check_adv_addr":     {line: p.setFlag(&g.VRRPSkipCheckAdvAddr)},
+		"vrrp_check_unicast_src":       {line: p.setFlag(&g.VRRPCheckUnicastSrc)},
+		"vrrp_lower_prio_no_advert":    {line: p.setFlag(&g.VRRPLowerPrioNoAdvert)},
+		"vrrp_higher_prio_send_advert": {line: p.setFlag(&g.VRRPHigherPrioSendAdvert)},
+		"vrrp_startup_delay":           {line: p.setDuration(&g.VRRPStartupDelay, 0, 3600*time.Second)},
+		"vrrp_down_timer_adverts":      {line: p.setInt(&g.VRRPDownTimerAdverts, 1, 100)},
+		"max_auto_priority":            {line: p.setInt(&g.MaxAutoPriority, 0, 99)},
+		"dynamic_interfaces":           {line: p.setFlag(&g.DynamicInterfaces)},
+		"lvs_flush":                    {line: p.setFlag(&g.LVSFlush)},
+		"lvs_flush_on_stop":            {line: p.setFlag(&g.LVSFlushOnStop)},
 	}}
 	// Accepted by keepalived, without effect on a user-space director.
 	for _, kw := range []string{"lvs_sync_daemon", "lvs_timeouts", "notify_fifo", "notify_fifo_script",
