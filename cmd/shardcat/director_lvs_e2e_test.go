@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -301,48 +302,12 @@ func startDirector(t *testing.T, conf string) (sock string, errOut *lockedBuffer
 // lets root in from 127.0.0.2 only: through a real_server with
 // proxy_protocol v1 or v2 the proxy sees the client's own address.
 func TestLVSProxyProtocolToShardcatProxy(t *testing.T) {
-	testenv.RequireMariaDB(t)
-	cluster, err := demo.Start(context.Background(), testenv.ShortTempDir(t), demo.Options{Port: -1, ManagerPort: -1, Engine: "mariadb"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cluster.Stop() })
-	serverXML := filepath.Join(cluster.ConfDir, "server.xml")
-	text, err := os.ReadFile(serverXML)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edited := strings.Replace(string(text), "</system>",
-		"\t<property name=\"proxyProtocolFrom\">127.0.0.1</property>\n\t</system>", 1)
-	edited = strings.Replace(edited, "</mycat:server>",
-		`<firewall><whitehost><host host="127.0.0.2" user="root"/></whitehost></firewall></mycat:server>`, 1)
-	if edited == string(text) || strings.Count(edited, "proxyProtocolFrom") != 1 {
-		t.Fatalf("server.xml not edited:\n%s", text)
-	}
-	if err := os.WriteFile(serverXML, []byte(edited), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	proxyDone := make(chan error, 1)
-	addrc := make(chan string, 1)
-	var proxyErr lockedBuffer
-	go func() {
-		proxyDone <- serveProxy(ctx, cluster.ConfDir, stdio{in: strings.NewReader(""), out: &proxyErr, err: &proxyErr},
-			func(addr string) { addrc <- addr })
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-proxyDone
+	cluster, pa, _ := startDemoProxy(t, func(xml string) string {
+		edited := strings.Replace(xml, "</system>",
+			"\t<property name=\"proxyProtocolFrom\">127.0.0.1</property>\n\t</system>", 1)
+		return strings.Replace(edited, "</mycat:server>",
+			`<firewall><whitehost><host host="127.0.0.2" user="root"/></whitehost></firewall></mycat:server>`, 1)
 	})
-	var proxyAddr string
-	select {
-	case proxyAddr = <-addrc:
-	case err := <-proxyDone:
-		t.Fatalf("proxy: %v\n%s", err, proxyErr.String())
-	case <-time.After(60 * time.Second):
-		t.Fatal("proxy not ready")
-	}
-	pa := netip.MustParseAddrPort(proxyAddr)
 
 	ports := map[string]int{"v1": freePort(t), "v2": freePort(t)}
 	var conf strings.Builder
@@ -379,7 +344,7 @@ func TestLVSProxyProtocolToShardcatProxy(t *testing.T) {
 	for _, v := range []string{"v1", "v2"} {
 		var user string
 		if err := open(v, "lvs-pp-src2").QueryRow("SELECT USER()").Scan(&user); err != nil {
-			t.Fatalf("%s from 127.0.0.2: %v\nproxy log:\n%s", v, err, proxyErr.String())
+			t.Fatalf("%s from 127.0.0.2: %v", v, err)
 		}
 		if !strings.HasSuffix(user, "@127.0.0.2") {
 			t.Errorf("%s: USER() = %q, want root@127.0.0.2 from the PROXY header", v, user)
@@ -391,4 +356,110 @@ func TestLVSProxyProtocolToShardcatProxy(t *testing.T) {
 			t.Errorf("%s from 127.0.0.3 (outside the whitehost): %v, want error 1045", v, err)
 		}
 	}
+}
+
+// startDemoProxy starts the demo's two MariaDB shards and a shardcat proxy
+// in front of them, with server.xml passed through edit first. It returns
+// the cluster, the proxy's address and its manager port.
+func startDemoProxy(t *testing.T, edit func(serverXML string) string) (*demo.Cluster, netip.AddrPort, int) {
+	t.Helper()
+	testenv.RequireMariaDB(t)
+	cluster, err := demo.Start(context.Background(), testenv.ShortTempDir(t), demo.Options{Port: -1, ManagerPort: -1, Engine: "mariadb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cluster.Stop() })
+	serverXML := filepath.Join(cluster.ConfDir, "server.xml")
+	text, err := os.ReadFile(serverXML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edited := edit(string(text))
+		if edited == string(text) {
+			t.Fatalf("server.xml not edited:\n%s", text)
+		}
+		if err := os.WriteFile(serverXML, []byte(edited), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		text = []byte(edited)
+	}
+	m := regexp.MustCompile(`<property name="managerPort">(\d+)</property>`).FindSubmatch(text)
+	if m == nil {
+		t.Fatalf("no managerPort in server.xml:\n%s", text)
+	}
+	managerPort, _ := strconv.Atoi(string(m[1]))
+	ctx, cancel := context.WithCancel(context.Background())
+	proxyDone := make(chan error, 1)
+	addrc := make(chan string, 1)
+	var proxyErr lockedBuffer
+	go func() {
+		proxyDone <- serveProxy(ctx, cluster.ConfDir, stdio{in: strings.NewReader(""), out: &proxyErr, err: &proxyErr},
+			func(addr string) { addrc <- addr })
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-proxyDone
+		if t.Failed() {
+			t.Logf("proxy log:\n%s", proxyErr.String())
+		}
+	})
+	select {
+	case addr := <-addrc:
+		return cluster, netip.MustParseAddrPort(addr), managerPort
+	case err := <-proxyDone:
+		t.Fatalf("proxy: %v\n%s", err, proxyErr.String())
+	case <-time.After(60 * time.Second):
+		t.Fatal("proxy not ready")
+	}
+	return nil, netip.AddrPort{}, 0
+}
+
+// TestLVSMySQLCheckDrainsOfflineProxy: a proxy put offline on its manager
+// port (Mycat's `offline`) fails the director's MYSQL_CHECK at the next
+// check and leaves the table; `online` brings it back.
+func TestLVSMySQLCheckDrainsOfflineProxy(t *testing.T) {
+	cluster, pa, managerPort := startDemoProxy(t, nil)
+	port := freePort(t)
+	sock, _ := startDirector(t, fmt.Sprintf(`virtual_server 127.0.0.1 %d {
+    lb_algo rr
+    protocol TCP
+    real_server %s %d {
+        MYSQL_CHECK {
+            user %s
+            password %s
+            connect_timeout 2
+            retry 0
+            delay_loop 0.5
+        }
+    }
+}
+`, port, pa.Addr(), pa.Port(), cluster.User, cluster.Password))
+	dests := func() int {
+		tbl, err := ipvsadm.Fetch(context.Background(), sock)
+		if err != nil || len(tbl.Services) != 1 {
+			t.Fatalf("ipvsadm table: %v %+v", err, tbl)
+		}
+		return len(tbl.Services[0].Dests)
+	}
+	testenv.WaitFor(t, "the proxy in the table", 20*time.Second, func() bool { return dests() == 1 })
+	cfg := gomysql.NewConfig()
+	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr = cluster.User, cluster.Password, "tcp", fmt.Sprintf("127.0.0.1:%d", managerPort)
+	manager, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer manager.Close()
+	if _, err := manager.Exec("offline"); err != nil {
+		t.Fatalf("manager offline: %v", err)
+	}
+	off := time.Now()
+	// One check: the next probe within delay_loop (0.5 s) fails; the
+	// bound is generous for a loaded machine.
+	testenv.WaitFor(t, "the offline proxy to leave the table", 5*time.Second, func() bool { return dests() == 0 })
+	t.Logf("offline proxy left the table %v after `offline` (delay_loop 0.5 s)", time.Since(off).Round(10*time.Millisecond))
+	if _, err := manager.Exec("online"); err != nil {
+		t.Fatalf("manager online: %v", err)
+	}
+	testenv.WaitFor(t, "the proxy back in the table after `online`", 5*time.Second, func() bool { return dests() == 1 })
 }
