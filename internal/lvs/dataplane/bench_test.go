@@ -1,6 +1,8 @@
 package dataplane
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -8,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -15,7 +19,8 @@ import (
 // The benchmarks compare the director hop with dialling the backend
 // directly and with HAProxy in TCP mode (when installed), in one run:
 // go test -run X -bench . -benchtime 3s -count 5 ./internal/lvs/dataplane
-// and compare the /director line with /haproxy and /direct.
+// and compare the /director-epoll (event-loop relay, the Linux default) and
+// /director-goroutine lines with /haproxy and /direct.
 
 // pingBackend answers every 64-byte message with 64 bytes, like a point
 // select, and greets each new connection with one byte (a server greeting).
@@ -51,29 +56,115 @@ func pingBackend(b *testing.B) netip.AddrPort {
 	return l.Addr().(*net.TCPAddr).AddrPort()
 }
 
-func benchTargets(b *testing.B) map[string]netip.AddrPort {
+// benchTarget is where a benchmark connects, and the relay's process
+// (0: none) whose CPU time is reported per operation.
+type benchTarget struct {
+	addr netip.AddrPort
+	pid  int
+}
+
+func benchTargets(b *testing.B) map[string]benchTarget {
 	backend := pingBackend(b)
-	s, err := Start(ServiceConfig{Addr: netip.MustParseAddrPort("127.0.0.1:0"), Scheduler: "rr",
-		RealServers: []RealServerConfig{{Addr: backend, Weight: 1}}}, Options{})
-	if err != nil {
-		b.Fatal(err)
+	targets := map[string]benchTarget{"direct": {addr: backend}}
+	for name, kind := range map[string]string{"director-goroutine": "goroutine", "director-epoll": "epoll"} {
+		targets[name] = startDirectorProcess(b, backend, kind)
 	}
-	b.Cleanup(func() { s.Close() })
-	targets := map[string]netip.AddrPort{"direct": backend, "director": s.Addr()}
 	if ha, ok := startHAProxy(b, backend); ok {
 		targets["haproxy"] = ha
 	}
 	return targets
 }
 
-var benchNames = []string{"direct", "haproxy", "director"}
+// startDirectorProcess runs a Service in a child process (this test
+// binary, TestBenchChildDirector), as HAProxy runs in its own: the
+// benchmark's clients and real server then do not compete with the relay
+// for the Go scheduler's Ps, and its CPU time can be read apart.
+func startDirectorProcess(b *testing.B, backend netip.AddrPort, relay string) benchTarget {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchChildDirector$")
+	cmd.Env = append(os.Environ(), "SHARDCAT_BENCH_CHILD="+relay, "SHARDCAT_BENCH_BACKEND="+backend.String())
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		stdin.Close()
+		t := time.AfterFunc(10*time.Second, func() { cmd.Process.Kill() })
+		cmd.Wait()
+		t.Stop()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		b.Fatalf("director process: %v", err)
+	}
+	addr, err := netip.ParseAddrPort(strings.TrimSpace(line))
+	if err != nil {
+		b.Fatalf("director process: %q: %v", line, err)
+	}
+	return benchTarget{addr: addr, pid: cmd.Process.Pid}
+}
+
+// TestBenchChildDirector is the benchmarks' director process: it relays
+// to SHARDCAT_BENCH_BACKEND with the relay SHARDCAT_BENCH_CHILD names,
+// prints its address and serves until its stdin closes.
+func TestBenchChildDirector(t *testing.T) {
+	relay := os.Getenv("SHARDCAT_BENCH_CHILD")
+	if relay == "" {
+		t.Skip("run by the benchmarks")
+	}
+	kind := relayGoroutine
+	if relay == "epoll" {
+		kind = relayEventLoop
+	}
+	s, err := Start(ServiceConfig{Addr: netip.MustParseAddrPort("127.0.0.1:0"), Scheduler: "rr",
+		RealServers: []RealServerConfig{{Addr: netip.MustParseAddrPort(os.Getenv("SHARDCAT_BENCH_BACKEND")), Weight: 1}}},
+		Options{relay: kind})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println(s.Addr())
+	io.Copy(io.Discard, os.Stdin)
+	s.Close()
+}
+
+// cpuTime is the user and system time process pid has used.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+s) * time.Second / 100 // USER_HZ
+}
+
+// reportCPU reports the relay process's CPU time per operation since
+// start (µs, at the 10 ms resolution of /proc/PID/stat).
+func reportCPU(b *testing.B, t benchTarget, start time.Duration) {
+	if t.pid != 0 && b.N > 0 {
+		b.ReportMetric(float64(cpuTime(t.pid)-start)/float64(time.Microsecond)/float64(b.N), "relay-cpu-µs/op")
+	}
+}
+
+var benchNames = []string{"direct", "haproxy", "director-goroutine", "director-epoll"}
 
 // startHAProxy runs Debian's haproxy in TCP mode in front of backend, as
 // scripts/bench.sh configures it.
-func startHAProxy(b *testing.B, backend netip.AddrPort) (netip.AddrPort, bool) {
+func startHAProxy(b *testing.B, backend netip.AddrPort) (benchTarget, bool) {
 	bin, err := exec.LookPath("haproxy")
 	if err != nil {
-		return netip.AddrPort{}, false
+		return benchTarget{}, false
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -106,12 +197,12 @@ listen bench
 	for range 100 {
 		if c, err := net.Dial("tcp", addr.String()); err == nil {
 			c.Close()
-			return addr, true
+			return benchTarget{addr: addr, pid: cmd.Process.Pid}, true
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	b.Fatal("haproxy did not start")
-	return netip.AddrPort{}, false
+	return benchTarget{}, false
 }
 
 // BenchmarkRoundTrip: 64-byte request/response on persistent connections.
@@ -123,8 +214,9 @@ func BenchmarkRoundTrip(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			b.SetParallelism(8)
+			cpu0 := cpuTime(targets[name].pid)
 			b.RunParallel(func(pb *testing.PB) {
-				c, err := net.Dial("tcp", targets[name].String())
+				c, err := net.Dial("tcp", targets[name].addr.String())
 				if err != nil {
 					b.Error(err)
 					return
@@ -146,6 +238,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 					}
 				}
 			})
+			reportCPU(b, targets[name], cpu0)
 		})
 	}
 }
@@ -159,10 +252,11 @@ func BenchmarkConnSetup(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			b.SetParallelism(4)
+			cpu0 := cpuTime(targets[name].pid)
 			b.RunParallel(func(pb *testing.PB) {
 				var one [1]byte
 				for pb.Next() {
-					c, err := net.Dial("tcp", targets[name].String())
+					c, err := net.Dial("tcp", targets[name].addr.String())
 					if err != nil {
 						b.Error(err)
 						return
@@ -173,6 +267,7 @@ func BenchmarkConnSetup(b *testing.B) {
 					c.Close()
 				}
 			})
+			reportCPU(b, targets[name], cpu0)
 		})
 	}
 }

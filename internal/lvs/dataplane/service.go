@@ -19,7 +19,27 @@ import (
 type Options struct {
 	Logf func(format string, args ...any) // nil = silent
 	Now  func() time.Time                 // persistence clock; nil = time.Now
+
+	relay relayKind // tests and benchmarks; zero = defaultRelay
 }
+
+// relayKind is how established connections are relayed.
+type relayKind int
+
+const (
+	relayDefault   relayKind = iota
+	relayGoroutine           // one goroutine per direction through Go's poller (relayOneWay)
+	relayEventLoop           // an epoll loop on a locked thread (eventloop_linux.go)
+)
+
+// defaultRelay is the event loop where there is one (Linux), unless
+// SHARDCAT_RELAY=goroutine asks for the goroutine relay.
+var defaultRelay = func() relayKind {
+	if !eventLoopDefault || os.Getenv("SHARDCAT_RELAY") == "goroutine" {
+		return relayGoroutine
+	}
+	return relayEventLoop
+}()
 
 // IPVS's default TCP state timeouts (ip_vs_proto_tcp.c tcp_timeouts[]).
 const (
@@ -143,6 +163,9 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 	}
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
+	}
+	if opts.relay == relayDefault {
+		opts.relay = defaultRelay
 	}
 	// No TCP keepalive on either leg (IPVS has none; idle timeouts end dead
 	// connections): it saves four setsockopt calls per socket.
@@ -485,8 +508,9 @@ const (
 
 // relay is one client connection and its real server leg.
 type relay struct {
-	client  *net.TCPConn
+	client  *net.TCPConn // the goroutine relay's; closed once ev is set
 	backend *net.TCPConn // nil while dialling
+	ev      *evRelay     // set (under s.mu) when an event loop relays it
 	d       *dest
 	src     netip.AddrPort // the client
 	vip     netip.AddrPort // the address the client connected to
@@ -521,7 +545,13 @@ func (r *relay) timeout() time.Duration {
 // sample records the client socket's segment counters; the latest sample
 // survives the socket's close.
 func (r *relay) sample() {
-	in, out, ok := segments(r.client)
+	var in, out uint64
+	var ok bool
+	if r.ev != nil {
+		in, out, ok = r.ev.segments()
+	} else {
+		in, out, ok = segments(r.client)
+	}
 	if !ok {
 		return
 	}
@@ -538,9 +568,14 @@ func storeMax(a *atomic.Uint64, v uint64) {
 	}
 }
 
-// closeAll closes both legs, sampling the packet counters first.
+// closeAll closes both legs, sampling the packet counters first. An event
+// loop's relay is closed by its loop: closeAll asks and does not wait.
 func (r *relay) closeAll() {
 	if r.closing.Swap(true) {
+		return
+	}
+	if r.ev != nil {
+		r.ev.close()
 		return
 	}
 	r.sample()
@@ -608,19 +643,37 @@ func (s *Service) handle(c *net.TCPConn) {
 			return
 		}
 	}
+	var ev *evRelay
+	if s.opts.relay == relayEventLoop {
+		// Descriptors the loop will own; the goroutine relay if that fails.
+		var err error
+		if ev, err = newEvRelay(s, r, c, backend); err != nil && !r.closing.Load() {
+			s.opts.Logf("virtual_server %s: %s -> %s: relayed by goroutines: %v", s.cfg.Addr, client, d.cfg.Addr, err)
+		}
+	}
 	s.mu.Lock()
 	if s.closed || r.closing.Load() {
 		s.mu.Unlock()
 		backend.Close()
+		ev.discard()
 		return
 	}
 	r.backend = backend
+	r.ev = ev
 	d.inact--
 	d.active++
 	r.state.Store(stateEstablished)
 	s.mu.Unlock()
 	r.touch()
 
+	if ev != nil {
+		// Go's poller lets go of the sockets; the loop's duplicates keep
+		// them open.
+		c.Close()
+		backend.Close()
+		ev.run()
+		return
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -630,9 +683,15 @@ func (s *Service) handle(c *net.TCPConn) {
 	<-done
 }
 
-// halfClose moves r to FIN_WAIT (inactive) at the first half-close and
-// gives the direction still open the tcpfin timeout.
+// halfClose moves r to FIN_WAIT and gives the direction still open the
+// tcpfin timeout.
 func (s *Service) halfClose(r *relay, other *net.TCPConn) {
+	s.finWait(r)
+	other.SetReadDeadline(time.Now().Add(r.fin))
+}
+
+// finWait moves r to FIN_WAIT (inactive) at the first half-close.
+func (s *Service) finWait(r *relay) {
 	s.mu.Lock()
 	if r.state.Load() == stateEstablished {
 		r.d.active--
@@ -640,7 +699,14 @@ func (s *Service) halfClose(r *relay, other *net.TCPConn) {
 		r.state.Store(stateFinWait)
 	}
 	s.mu.Unlock()
-	other.SetReadDeadline(time.Now().Add(r.fin))
+}
+
+func (s *Service) logIdle(r *relay) {
+	state := "ESTABLISHED"
+	if r.state.Load() == stateFinWait {
+		state = "FIN_WAIT"
+	}
+	s.opts.Logf("virtual_server %s: closing %s -> %s: idle for %v (%s)", s.cfg.Addr, r.src, r.d.cfg.Addr, r.timeout(), state)
 }
 
 // chunk bounds one copy so the byte counters move during long transfers.
@@ -658,10 +724,11 @@ var bufPool = sync.Pool{New: func() any { return new([smallBuf]byte) }}
 // read fills the whole buffer the transfer is bulk, and the rest of the
 // chunk is spliced (zero copy), as HAProxy's splice-auto does.
 //
-// Not done: skipping the read that returns EAGAIN after each message
-// (HAProxy does, and it is a third of the director's read calls). Go's
-// poller forgets a readiness edge when a RawConn read is prepared, so
-// waiting before reading can miss data; that needs our own epoll loop.
+// This is the goroutine relay's copy (SHARDCAT_RELAY=goroutine, and off
+// Linux). It cannot skip the read that returns EAGAIN after each message
+// (a third of its read calls): Go's poller forgets a readiness edge when a
+// RawConn read is prepared, so waiting before reading can miss data. The
+// event loop (eventloop_linux.go) skips it.
 func copyChunk(dst, src *net.TCPConn) (int64, error) {
 	buf := bufPool.Get().(*[smallBuf]byte)
 	defer bufPool.Put(buf)
@@ -723,11 +790,7 @@ func (s *Service) relayOneWay(r *relay, dir int, dst, src *net.TCPConn, n *atomi
 				otherSrc.SetReadDeadline(time.Now()) // let it report
 				continue
 			}
-			state := "ESTABLISHED"
-			if r.state.Load() == stateFinWait {
-				state = "FIN_WAIT"
-			}
-			s.opts.Logf("virtual_server %s: closing %s -> %s: idle for %v (%s)", s.cfg.Addr, r.src, r.d.cfg.Addr, r.timeout(), state)
+			s.logIdle(r)
 		}
 		r.done[dir].Store(true)
 		if err == io.EOF {

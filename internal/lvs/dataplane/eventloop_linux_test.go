@@ -1,0 +1,379 @@
+package dataplane
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// serveFunc runs a real server that calls fn for each connection.
+func serveFunc(t *testing.T, fn func(c *net.TCPConn)) netip.AddrPort {
+	return serveFuncBuf(t, 0, fn)
+}
+
+// serveFuncBuf is serveFunc with the accepted sockets' SO_RCVBUF (0 = the
+// default), set on the listener so that it is in place before the
+// handshake.
+func serveFuncBuf(t *testing.T, rcvbuf int, fn func(c *net.TCPConn)) netip.AddrPort {
+	t.Helper()
+	lc := net.ListenConfig{Control: smallRcvbuf(rcvbuf)}
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(60 * time.Second))
+				fn(c.(*net.TCPConn))
+			}()
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).AddrPort()
+}
+
+func startLoopService(t *testing.T, be netip.AddrPort, cfg ServiceConfig) *Service {
+	t.Helper()
+	cfg.Scheduler = "rr"
+	cfg.RealServers = []RealServerConfig{{Addr: be, Weight: 1}}
+	return startService(t, cfg, Options{relay: relayEventLoop})
+}
+
+// dialSmall connects to s with a small receive buffer, so that a fast
+// sender fills it and the loop's writes come back short.
+func dialSmall(t *testing.T, s *Service) *net.TCPConn {
+	t.Helper()
+	d := net.Dialer{Timeout: 10 * time.Second, Control: smallRcvbuf(4096)}
+	c, err := d.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(60 * time.Second))
+	return c.(*net.TCPConn)
+}
+
+func smallRcvbuf(n int) func(_, _ string, rc syscall.RawConn) error {
+	if n == 0 {
+		return nil
+	}
+	return func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) { unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, n) })
+	}
+}
+
+// slowRead reads r to EOF in small pieces with pauses, hashing it.
+func slowRead(r io.Reader) (int64, string, error) {
+	h := sha256.New()
+	buf := make([]byte, 32<<10)
+	var n int64
+	for i := 0; ; i++ {
+		m, err := r.Read(buf)
+		h.Write(buf[:m])
+		n += int64(m)
+		if err == io.EOF {
+			return n, hex.EncodeToString(h.Sum(nil)), nil
+		}
+		if err != nil {
+			return n, "", err
+		}
+		if i%16 == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+func payload(n int) ([]byte, string) {
+	p := make([]byte, n)
+	rng := rand.NewChaCha8([32]byte{1})
+	rng.Read(p)
+	sum := sha256.Sum256(p)
+	return p, hex.EncodeToString(sum[:])
+}
+
+// TestEventLoopSlowReader: 32 MiB each way through the loop to a peer that
+// reads slowly behind a small receive buffer arrive intact; the writes
+// come back short and the loop waits for EPOLLOUT.
+func TestEventLoopSlowReader(t *testing.T) {
+	const size = 32 << 20
+	data, sum := payload(size)
+
+	t.Run("to the client", func(t *testing.T) {
+		be := serveFunc(t, func(c *net.TCPConn) { c.Write(data) })
+		s := startLoopService(t, be, ServiceConfig{})
+		c := dialSmall(t, s)
+		waits := loopPendWaits.Load()
+		n, got, err := slowRead(c)
+		if err != nil || n != size || got != sum {
+			t.Fatalf("read %d bytes, sha256 %s, %v; want %d, %s", n, got, err, size, sum)
+		}
+		if loopPendWaits.Load() == waits {
+			t.Error("no write came back short")
+		}
+		c.Close()
+		waitFor(t, "the connection to end", func() bool { return idle(s) })
+		if ss := s.Snapshot(); ss.OutBytes != size {
+			t.Errorf("OutBytes %d, want %d", ss.OutBytes, size)
+		}
+	})
+
+	t.Run("to the real server", func(t *testing.T) {
+		be := serveFuncBuf(t, 4096, func(c *net.TCPConn) {
+			n, got, err := slowRead(c)
+			fmt.Fprintf(c, "%d %s %v", n, got, err)
+		})
+		s := startLoopService(t, be, ServiceConfig{})
+		c := dialSmall(t, s)
+		waits := loopPendWaits.Load()
+		if _, err := c.Write(data); err != nil {
+			t.Fatal(err)
+		}
+		c.CloseWrite()
+		reply, err := io.ReadAll(c)
+		if want := fmt.Sprintf("%d %s <nil>", size, sum); err != nil || string(reply) != want {
+			t.Fatalf("real server got %q (%v), want %q", reply, err, want)
+		}
+		if loopPendWaits.Load() == waits {
+			t.Error("no write came back short")
+		}
+		waitFor(t, "the connection to end", func() bool { return idle(s) })
+		if ss := s.Snapshot(); ss.InBytes != size {
+			t.Errorf("InBytes %d, want %d", ss.InBytes, size)
+		}
+	})
+}
+
+// TestEventLoopHalfClose: either side may close its way first; the other
+// way goes on, the connection is FIN_WAIT, and it ends when both are done.
+func TestEventLoopHalfClose(t *testing.T) {
+	t.Run("client first", func(t *testing.T) {
+		proceed := make(chan struct{})
+		be := serveFunc(t, func(c *net.TCPConn) {
+			got, _ := io.ReadAll(c)
+			<-proceed
+			fmt.Fprintf(c, "got %s", got)
+		})
+		s := startLoopService(t, be, ServiceConfig{})
+		c := dialSmall(t, s)
+		c.Write([]byte("question"))
+		c.CloseWrite()
+		waitFor(t, "FIN_WAIT", func() bool {
+			cs := s.Connections()
+			return len(cs) == 1 && cs[0].State == "FIN_WAIT"
+		})
+		close(proceed)
+		if reply, err := io.ReadAll(c); err != nil || string(reply) != "got question" {
+			t.Fatalf("reply %q %v", reply, err)
+		}
+		waitFor(t, "the connection to end", func() bool { return idle(s) })
+	})
+
+	t.Run("real server first", func(t *testing.T) {
+		got := make(chan string, 1)
+		be := serveFunc(t, func(c *net.TCPConn) {
+			c.Write([]byte("greeting"))
+			c.CloseWrite()
+			b, _ := io.ReadAll(c)
+			got <- string(b)
+		})
+		s := startLoopService(t, be, ServiceConfig{})
+		c := dialSmall(t, s)
+		if b, err := io.ReadAll(c); err != nil || string(b) != "greeting" {
+			t.Fatalf("read %q %v", b, err)
+		}
+		if cs := s.Connections(); len(cs) != 1 || cs[0].State != "FIN_WAIT" {
+			t.Errorf("after the real server's FIN: %+v", cs)
+		}
+		c.Write([]byte("still talking"))
+		c.CloseWrite()
+		if b := <-got; b != "still talking" {
+			t.Fatalf("real server read %q", b)
+		}
+		waitFor(t, "the connection to end", func() bool { return idle(s) })
+	})
+}
+
+func openFds(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip(err)
+	}
+	return len(ents)
+}
+
+// TestEventLoopCloseInFlight: Service.Close ends relays that are moving
+// bytes, blocked on a full peer, half-closed or idle, returns, and leaves
+// no descriptor behind.
+func TestEventLoopCloseInFlight(t *testing.T) {
+	// The loops and Go's poller exist for the process's life: start them first.
+	warm := startLoopService(t, serveFunc(t, func(c *net.TCPConn) { c.Write([]byte("x")) }), ServiceConfig{})
+	if b, err := io.ReadAll(dialSmall(t, warm)); err != nil || string(b) != "x" {
+		t.Fatalf("warm-up: %q %v", b, err)
+	}
+	warm.Close()
+	before := openFds(t)
+
+	chunk := bytes.Repeat([]byte("z"), 64<<10)
+	stream := func(c *net.TCPConn) {
+		for {
+			if _, err := c.Write(chunk); err != nil {
+				return
+			}
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var beConns sync.WaitGroup
+	go func() {
+		for i := 0; ; i++ {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			beConns.Add(1)
+			go func() {
+				defer beConns.Done()
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(60 * time.Second))
+				switch i % 3 {
+				case 0:
+					stream(c.(*net.TCPConn)) // the client never reads: the loop blocks on it
+				case 1:
+					c.(*net.TCPConn).CloseWrite() // half-closed
+					io.Copy(io.Discard, c)
+				default:
+					io.Copy(c, c) // echo
+				}
+			}()
+		}
+	}()
+	be := ln.Addr().(*net.TCPAddr).AddrPort()
+	s, err := Start(ServiceConfig{Addr: netip.MustParseAddrPort("127.0.0.1:0"), Scheduler: "rr",
+		RealServers: []RealServerConfig{{Addr: be, Weight: 1}}}, Options{relay: relayEventLoop, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var clients []net.Conn
+	for i := range 30 {
+		c, err := net.DialTimeout("tcp", s.Addr().String(), 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(60 * time.Second))
+		clients = append(clients, c)
+		if i%3 == 2 {
+			go io.Copy(c, bytes.NewReader(bytes.Repeat(chunk, 64))) // echoed, never read back
+		}
+	}
+	waitFor(t, "the relays", func() bool { return s.Snapshot().Conns == 30 && len(s.Connections()) == 30 })
+	time.Sleep(100 * time.Millisecond)
+
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	select {
+	case <-closed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	if cs := s.Connections(); len(cs) != 0 {
+		t.Errorf("connections after Close: %+v", cs)
+	}
+	for _, c := range clients {
+		if _, err := io.Copy(io.Discard, c); err != nil && !errors.Is(err, syscall.ECONNRESET) {
+			t.Errorf("client: %v", err)
+		}
+		c.Close()
+	}
+	ln.Close()
+	beConns.Wait()
+	waitFor(t, "the descriptors to be released", func() bool { return openFds(t) <= before })
+}
+
+// TestEventLoopNoFdLeak: many short connections, ended every way a
+// connection ends, leave the descriptor count where it was.
+func TestEventLoopNoFdLeak(t *testing.T) {
+	be := serveFunc(t, func(c *net.TCPConn) {
+		var b [1]byte
+		if _, err := c.Read(b[:]); err != nil {
+			return
+		}
+		switch b[0] {
+		case 'e': // echo to EOF
+			c.Write(b[:])
+			io.Copy(c, c)
+		case 'r': // reset
+			c.SetLinger(0)
+		case 'h': // half-close first
+			c.Write(b[:])
+			c.CloseWrite()
+			io.Copy(io.Discard, c)
+		}
+	})
+	s := startLoopService(t, be, ServiceConfig{IdleTimeout: 200 * time.Millisecond})
+	one := func(kind byte) {
+		c, err := net.DialTimeout("tcp", s.Addr().String(), 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(20 * time.Second))
+		switch kind {
+		case 'e', 'h':
+			c.Write([]byte{kind, 'a', 'b'})
+			c.(*net.TCPConn).CloseWrite()
+			io.ReadAll(c)
+		case 'r':
+			c.Write([]byte{kind})
+			io.ReadAll(c)
+		case 'R': // the client resets
+			c.(*net.TCPConn).SetLinger(0)
+		case 'i': // idle until the timeout closes it
+			io.ReadAll(c)
+		}
+	}
+	one('e')
+	waitFor(t, "the warm-up connection to end", func() bool { return idle(s) })
+	before := openFds(t)
+	var wg sync.WaitGroup
+	for i := range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			one("ehrRi"[i%5])
+		}()
+	}
+	wg.Wait()
+	waitFor(t, "the connections to end", func() bool { return idle(s) })
+	waitFor(t, "the descriptors to be released", func() bool { return openFds(t) <= before })
+	if ss := s.Snapshot(); ss.Conns != 101 {
+		t.Errorf("Conns %d, want 101", ss.Conns)
+	}
+}
