@@ -77,13 +77,8 @@ func writeExecutable(t *testing.T, path, body string) {
 // /metrics show the change.
 func TestDirectorTrackScriptMovesVIPToKeepalived(t *testing.T) {
 	ns1, ns2, if1, if2 := testenv.NetnsPair(t, "t", "10.213.2")
-	testBin, err := exec.LookPath("test")
-	if err != nil {
-		t.Skip("no test(1)")
-	}
-	dir := t.TempDir()
-	flag, notified := filepath.Join(dir, "healthy"), filepath.Join(dir, "notified")
-	os.WriteFile(flag, nil, 0o644)
+	testBin, dir, flag := healthFlag(t)
+	notified := filepath.Join(dir, "notified")
 	notifyScript := filepath.Join(dir, "notify.sh")
 	writeExecutable(t, notifyScript, `echo "$@" >> `+notified+"\n")
 	conf := withTracking(testenv.VRRPUnicastConf("MASTER", if2, 150, "10.213.2.2", "10.213.2.1", "10.213.2.100"),
@@ -175,13 +170,7 @@ func TestDirectorTrackScriptMovesVIPToKeepalived(t *testing.T) {
 // then VI_2's weight-0 script fails and the group takes both to FAULT.
 func TestDirectorSIGHUPAddsInstanceAndSyncGroupFault(t *testing.T) {
 	_, ns2, _, if2 := testenv.NetnsPair(t, "h", "10.213.3")
-	testBin, err := exec.LookPath("test")
-	if err != nil {
-		t.Skip("no test(1)")
-	}
-	dir := t.TempDir()
-	flag := filepath.Join(dir, "healthy")
-	os.WriteFile(flag, nil, 0o644)
+	testBin, dir, flag := healthFlag(t)
 	vi1 := testenv.VRRPUnicastConf("MASTER", if2, 150, "10.213.3.2", "10.213.3.1", "10.213.3.100")
 	path, sock, _, sc, _ := trackShardcat(t, ns2, vi1)
 	testenv.WaitFor(t, "VI_1 to take its VIP", 20*time.Second, func() bool { return testenv.HasAddress(t, ns2, "10.213.3.100") }, sc)
@@ -317,13 +306,7 @@ func twoInstances(conf, vip, vip2, extraVI1 string) string {
 // keepalived (100) takes both VIPs; when it recovers shardcat takes both back.
 func TestDirectorSyncGroupFailsOverWithKeepalived(t *testing.T) {
 	ns1, ns2, if1, if2 := testenv.NetnsPair(t, "g", "10.213.5")
-	testBin, err := exec.LookPath("test")
-	if err != nil {
-		t.Skip("no test(1)")
-	}
-	dir := t.TempDir()
-	flag := filepath.Join(dir, "healthy")
-	os.WriteFile(flag, nil, 0o644)
+	testBin, _, flag := healthFlag(t)
 	vip1, vip2 := "10.213.5.100", "10.213.5.101"
 	kaConf := twoInstances(testenv.VRRPUnicastConf("BACKUP", if1, 100, "10.213.5.1", "10.213.5.2", vip1), vip1, vip2, "")
 	scConf := fmt.Sprintf("vrrp_script chk_flag {\n    script \"%s -e %s\"\n    interval 1\n}\n", testBin, flag) +
@@ -358,4 +341,20 @@ func TestDirectorSyncGroupFailsOverWithKeepalived(t *testing.T) {
 			t.Fatalf("the group flapped\nshardcat:\n%s\nkeepalived:\n%s", sc, ka)
 		}
 	}
+}
+
+// healthFlag gives a vrrp_script check that succeeds while the file flag
+// exists: test(1)'s path, a temp dir, and the flag (created).
+func healthFlag(t *testing.T) (testBin, dir, flag string) {
+	t.Helper()
+	testBin, err := exec.LookPath("test")
+	if err != nil {
+		t.Fatal("no test(1): coreutils is part of every Debian install")
+	}
+	dir = t.TempDir()
+	flag = filepath.Join(dir, "healthy")
+	if err := os.WriteFile(flag, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return testBin, dir, flag
 }

@@ -354,25 +354,10 @@ func TestIdleTimeout(t *testing.T) {
 
 func TestFinTimeout(t *testing.T) {
 	// A real server that never answers nor closes after the client's FIN.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				io.Copy(io.Discard, c)
-				time.Sleep(30 * time.Second)
-			}()
-		}
-	}()
-	be := ln.Addr().(*net.TCPAddr).AddrPort()
+	be := testenv.ServeLoopback(t, func(c net.Conn) {
+		io.Copy(io.Discard, c)
+		time.Sleep(30 * time.Second)
+	})
 	s := startService(t, ServiceConfig{Scheduler: "rr", RealServers: []RealServerConfig{{Addr: be, Weight: 1}},
 		IdleTimeout: time.Hour, FinTimeout: 300 * time.Millisecond}, Options{})
 	c, err := net.DialTimeout("tcp", s.Addr().String(), 10*time.Second)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/shardcat/shardcat/internal/lvs/dataplane"
+	"github.com/shardcat/shardcat/internal/testenv"
 )
 
 func TestFormatConnsGolden(t *testing.T) {
@@ -43,22 +44,10 @@ TCP 15:27  SYN_RECV    [2001:db8::1]:40000 [2001:db8::100]:80 [2001:db8::5]:80|
 // TestControlSocketConns lists the connections of a real service through
 // the control socket.
 func TestControlSocketConns(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			fmt.Fprintf(c, "hi\n")
-			go func() { bufio.NewReader(c).ReadString('\n'); c.Close() }()
-		}
-	}()
-	rs := ln.Addr().(*net.TCPAddr).AddrPort()
+	rs := testenv.ServeLoopback(t, func(c net.Conn) {
+		fmt.Fprintf(c, "hi\n")
+		bufio.NewReader(c).ReadString('\n')
+	})
 	svc, err := dataplane.Start(dataplane.ServiceConfig{Addr: netip.MustParseAddrPort("127.0.0.1:0"), Scheduler: "rr",
 		PersistenceTimeout: time.Minute, RealServers: []dataplane.RealServerConfig{{Addr: rs, Weight: 1}}}, dataplane.Options{})
 	if err != nil {
