@@ -77,7 +77,7 @@ type evDir struct {
 // newEvRelay duplicates both sockets' descriptors for the loop. The
 // caller closes the *net.TCPConn values afterwards (the duplicates keep
 // the sockets open), then calls run.
-func newEvRelay(s *Service, r *relay, client, backend *net.TCPConn) (*evRelay, error) {
+func newEvRelay(s *Service, r *relay, client *net.TCPConn, backendFD int) (*evRelay, error) {
 	l, err := pickLoop()
 	if err != nil {
 		return nil, err
@@ -85,12 +85,10 @@ func newEvRelay(s *Service, r *relay, client, backend *net.TCPConn) (*evRelay, e
 	e := &evRelay{r: r, s: s, l: l, done: make(chan struct{}), fd: [2]int{-1, -1}}
 	e.dir[0].bytes = &r.d.inBytes
 	e.dir[1].bytes = &r.d.outBytes
-	for i, c := range []*net.TCPConn{client, backend} {
-		if e.fd[i], err = dupFd(c); err != nil {
-			e.discard()
-			return nil, err
-		}
+	if e.fd[0], err = dupFd(client); err != nil {
+		return nil, err
 	}
+	e.fd[1] = backendFD // dialled raw for the loop (dialFD): taken over on success only
 	return e, nil
 }
 

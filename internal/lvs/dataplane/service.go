@@ -623,38 +623,41 @@ func (s *Service) handle(c *net.TCPConn) {
 		delete(s.conns, r)
 		s.mu.Unlock()
 	}()
-	dialer := net.Dialer{Timeout: s.cfg.DialTimeout, KeepAlive: -1}
-	bc, err := dialer.DialContext(s.ctx, "tcp", d.cfg.Addr.String())
-	if err != nil {
-		if s.ctx.Err() == nil {
-			s.opts.Logf("virtual_server %s: real server %s: %v", s.cfg.Addr, d.cfg.Addr, err)
-		}
-		return
-	}
-	backend := bc.(*net.TCPConn)
-	if v := d.cfg.ProxyProtocol; v != 0 {
-		hdr, _ := proxyHeader(v, client, vip) // v was checked by Start
-		backend.SetWriteDeadline(time.Now().Add(s.cfg.DialTimeout))
-		_, err := backend.Write(hdr)
-		backend.SetWriteDeadline(time.Time{})
-		if err != nil {
-			s.opts.Logf("virtual_server %s: real server %s: sending the PROXY header: %v", s.cfg.Addr, d.cfg.Addr, err)
-			backend.Close()
-			return
-		}
-	}
+	var backend *net.TCPConn
 	var ev *evRelay
 	if s.opts.relay == relayEventLoop {
-		// Descriptors the loop will own; the goroutine relay if that fails.
-		var err error
-		if ev, err = newEvRelay(s, r, c, backend); err != nil && !r.closing.Load() {
-			s.opts.Logf("virtual_server %s: %s -> %s: relayed by goroutines: %v", s.cfg.Addr, client, d.cfg.Addr, err)
+		backend, ev = s.dialForLoop(r, c, d, client, vip)
+		if backend == nil && ev == nil {
+			return
+		}
+	} else {
+		dialer := net.Dialer{Timeout: s.cfg.DialTimeout, KeepAlive: -1}
+		bc, err := dialer.DialContext(s.ctx, "tcp", d.cfg.Addr.String())
+		if err != nil {
+			if s.ctx.Err() == nil {
+				s.opts.Logf("virtual_server %s: real server %s: %v", s.cfg.Addr, d.cfg.Addr, err)
+			}
+			return
+		}
+		backend = bc.(*net.TCPConn)
+		if v := d.cfg.ProxyProtocol; v != 0 {
+			hdr, _ := proxyHeader(v, client, vip) // v was checked by Start
+			backend.SetWriteDeadline(time.Now().Add(s.cfg.DialTimeout))
+			_, err := backend.Write(hdr)
+			backend.SetWriteDeadline(time.Time{})
+			if err != nil {
+				s.opts.Logf("virtual_server %s: real server %s: sending the PROXY header: %v", s.cfg.Addr, d.cfg.Addr, err)
+				backend.Close()
+				return
+			}
 		}
 	}
 	s.mu.Lock()
 	if s.closed || r.closing.Load() {
 		s.mu.Unlock()
-		backend.Close()
+		if backend != nil {
+			backend.Close()
+		}
 		ev.discard()
 		return
 	}
@@ -667,10 +670,9 @@ func (s *Service) handle(c *net.TCPConn) {
 	r.touch()
 
 	if ev != nil {
-		// Go's poller lets go of the sockets; the loop's duplicates keep
-		// them open.
+		// Go's poller lets go of the client socket; the loop's duplicate
+		// keeps it open (the real server's socket is the loop's already).
 		c.Close()
-		backend.Close()
 		ev.run()
 		return
 	}
@@ -681,6 +683,40 @@ func (s *Service) handle(c *net.TCPConn) {
 	}()
 	s.relayOneWay(r, 0, r.backend, r.client, &d.inBytes)
 	<-done
+}
+
+// dialForLoop connects to d for the event loop: the raw socket goes to the
+// loop as it is (ev), or, if the loop cannot take it, comes back as a
+// *net.TCPConn for the goroutine relay. Both nil: the dial failed (logged).
+func (s *Service) dialForLoop(r *relay, c *net.TCPConn, d *dest, client, vip netip.AddrPort) (*net.TCPConn, *evRelay) {
+	fd, err := dialFD(s.ctx, d.cfg.Addr, s.cfg.DialTimeout)
+	if err == nil && d.cfg.ProxyProtocol != 0 {
+		hdr, _ := proxyHeader(d.cfg.ProxyProtocol, client, vip) // checked by Start
+		if err = writeFD(fd, hdr, s.cfg.DialTimeout); err != nil {
+			closeFD(fd)
+			s.opts.Logf("virtual_server %s: real server %s: sending the PROXY header: %v", s.cfg.Addr, d.cfg.Addr, err)
+			return nil, nil
+		}
+	}
+	if err != nil {
+		if s.ctx.Err() == nil {
+			s.opts.Logf("virtual_server %s: real server %s: %v", s.cfg.Addr, d.cfg.Addr, err)
+		}
+		return nil, nil
+	}
+	ev, err := newEvRelay(s, r, c, fd)
+	if err == nil {
+		return nil, ev
+	}
+	if !r.closing.Load() {
+		s.opts.Logf("virtual_server %s: %s -> %s: relayed by goroutines: %v", s.cfg.Addr, client, d.cfg.Addr, err)
+	}
+	backend, cerr := connFromFD(fd)
+	if cerr != nil {
+		s.opts.Logf("virtual_server %s: real server %s: %v", s.cfg.Addr, d.cfg.Addr, cerr)
+		return nil, nil
+	}
+	return backend, nil
 }
 
 // halfClose moves r to FIN_WAIT and gives the direction still open the
