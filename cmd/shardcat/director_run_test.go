@@ -112,15 +112,7 @@ func TestDirectorRunsVirtualServers(t *testing.T) {
 	if strings.Join(got, "-") != "a-b-c-a-b-c" {
 		t.Errorf("rr through the director: %v", got)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("exit %d after cancel; stderr:\n%s", code, errOut.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("director did not stop after the context ended")
-	}
+	stopDirector(t, cancel, done, &errOut)
 	if !strings.Contains(out.String(), "stopped: 6 connection(s)") {
 		t.Errorf("no final counters: %q", out.String())
 	}
@@ -136,5 +128,20 @@ func TestDirectorRefusesUnsupportedServices(t *testing.T) {
 	code, _, errOut := runShardcat(t, "director", "-f", conf, "--socket", "")
 	if code != 1 || !strings.Contains(errOut, "protocol UDP is not supported yet") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+// stopDirector cancels a director run in the background (its exit code
+// arrives on done) and expects a clean exit within 30 s.
+func stopDirector(t *testing.T, cancel context.CancelFunc, done <-chan int, errOut fmt.Stringer) {
+	t.Helper()
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("director exit %d after cancel; stderr:\n%s", code, errOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("director did not stop after the context ended")
 	}
 }

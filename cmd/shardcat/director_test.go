@@ -195,15 +195,7 @@ func TestDirectorSIGHUPReloadsServices(t *testing.T) {
 	if got := dialRead(t, p2); got != "two" {
 		t.Errorf("after a bad reload the service answered %q", got)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("exit %d; stderr:\n%s", code, errOut.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("director did not stop")
-	}
+	stopDirector(t, cancel, done, &errOut)
 }
 
 func TestDirectorStatusTable(t *testing.T) {

@@ -135,15 +135,7 @@ func TestIpvsadmListsRunningDirector(t *testing.T) {
 		t.Errorf("ipvsadm -lcn exit %d:\n%s%s", code, got, stderr)
 	}
 
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("director exit %d; stderr:\n%s", code, errOut.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("director did not stop")
-	}
+	stopDirector(t, cancel, done, &errOut)
 	if _, err := os.Lstat(sock); !os.IsNotExist(err) {
 		t.Errorf("control socket left behind: %v", err)
 	}
