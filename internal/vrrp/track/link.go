@@ -4,10 +4,13 @@ import (
 	"context"
 	"net"
 	"time"
+
+	"github.com/vishvananda/netlink"
 )
 
-// LinkPoll is how often WatchLink looks at the interface.
-const LinkPoll = 100 * time.Millisecond
+// linkPoll is how often WatchLink looks at the interface when no netlink
+// event came: a safety net for a missed or unavailable subscription.
+var linkPoll = time.Second
 
 // LinkStatus reports whether the interface exists, is administratively up
 // and has carrier (IFF_RUNNING), in the current network namespace.
@@ -19,23 +22,49 @@ func LinkStatus(name string) Status {
 	return Up
 }
 
-// WatchLink polls the interface every LinkPoll (netlink, through the
-// standard library, so it sees the namespace it runs in) and calls onChange
-// when its status differs from the previous one; the first call reports
-// the initial status. It returns when ctx ends.
+// WatchLink calls onChange when the interface's status differs from the
+// previous one (the first call reports the initial status) until ctx ends.
+// It reacts to the kernel's link notifications (RTM_NEWLINK/DELLINK, as
+// keepalived does) in the namespace it runs in, and also looks every
+// linkPoll in case the subscription failed or missed one.
 func WatchLink(ctx context.Context, name string, onChange func(Status)) {
+	updates := make(chan netlink.LinkUpdate, 16)
+	done := make(chan struct{})
+	if err := netlink.LinkSubscribe(updates, done); err == nil {
+		defer func() {
+			close(done)
+			// The library's reader sends without watching done: keep
+			// receiving until it closes the channel.
+			go func(ch <-chan netlink.LinkUpdate) {
+				for range ch {
+				}
+			}(updates)
+		}()
+	} else {
+		updates = nil // polling only
+	}
 	last := Status(-1)
-	t := time.NewTicker(LinkPoll)
+	t := time.NewTicker(linkPoll)
 	defer t.Stop()
 	for {
 		if s := LinkStatus(name); s != last {
 			last = s
 			onChange(s)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		// Wait for a tick or a notification about this interface.
+		for relevant := false; !relevant; {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				relevant = true
+			case u, ok := <-updates:
+				if !ok {
+					updates = nil // the subscription ended: polling only
+					continue
+				}
+				relevant = u.Link != nil && u.Link.Attrs().Name == name
+			}
 		}
 	}
 }
