@@ -544,11 +544,15 @@ func (r *relay) timeout() time.Duration {
 
 // sample records the client socket's segment counters; the latest sample
 // survives the socket's close.
-func (r *relay) sample() {
+func (r *relay) sample() { r.sampleFrom(r.ev) }
+
+// sampleFrom is sample with r.ev read by the caller (under s.mu, where it
+// is set).
+func (r *relay) sampleFrom(ev *evRelay) {
 	var in, out uint64
 	var ok bool
-	if r.ev != nil {
-		in, out, ok = r.ev.segments()
+	if ev != nil {
+		in, out, ok = ev.segments()
 	} else {
 		in, out, ok = segments(r.client)
 	}
@@ -890,13 +894,29 @@ type ServiceSnapshot struct {
 
 // Snapshot returns the current counters.
 func (s *Service) Snapshot() ServiceSnapshot {
+	// Sample the live connections' TCP_INFO (a system call each) without
+	// holding the lock that new connections are scheduled under.
+	type liveRelay struct {
+		r  *relay
+		ev *evRelay
+	}
+	s.mu.Lock()
+	relays := make([]liveRelay, 0, len(s.conns))
+	for r := range s.conns {
+		relays = append(relays, liveRelay{r, r.ev})
+	}
+	s.mu.Unlock()
+	for _, x := range relays {
+		x.r.sampleFrom(x.ev)
+	}
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ss := ServiceSnapshot{Addr: s.addr, Scheduler: s.cfg.Scheduler, Persistent: s.cfg.PersistenceTimeout,
 		QuorumUp: !s.quorum.down, Refused: s.refused.Load(), Templates: len(s.templates)}
+	// Relays that ended meanwhile are in their dest's totals already.
 	live := make(map[*dest][2]uint64)
 	for r := range s.conns {
-		r.sample()
 		p := live[r.d]
 		live[r.d] = [2]uint64{p[0] + r.segsIn.Load(), p[1] + r.segsOut.Load()}
 	}
