@@ -525,13 +525,17 @@ func (l *loop) flush(e *evRelay, d int) {
 // clean EOF; both ways done ends the relay.
 func (l *loop) eof(e *evRelay, d int) {
 	x := &e.dir[d]
+	if !e.dir[1-d].shut {
+		// FIN_WAIT before the peer can see the FIN, as relayOneWay does:
+		// whoever observes the half-close sees the state that goes with it.
+		e.s.finWait(e.r)
+	}
 	unix.Shutdown(e.fd[1-d], unix.SHUT_WR)
 	x.shut = true
 	if e.dir[1-d].shut {
 		l.finish(e)
 		return
 	}
-	e.s.finWait(e.r)
 	e.r.lastActive.Store(l.now) // tcpfin counts from the half-close
 	l.nextScan = min(l.nextScan, l.now+int64(e.r.fin))
 }
