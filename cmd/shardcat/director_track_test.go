@@ -174,6 +174,12 @@ func TestDirectorSIGHUPAddsInstanceAndSyncGroupFault(t *testing.T) {
 	vi1 := testenv.VRRPUnicastConf("MASTER", if2, 150, "10.213.3.2", "10.213.3.1", "10.213.3.100")
 	path, sock, _, sc, _ := trackShardcat(t, ns2, vi1)
 	testenv.WaitFor(t, "VI_1 to take its VIP", 20*time.Second, func() bool { return testenv.HasAddress(t, ns2, "10.213.3.100") }, sc)
+	// The VIP is added before the transition reaches the status (the
+	// director handles transitions on its own goroutine): wait for both.
+	testenv.WaitFor(t, "VI_1's status to say MASTER", 10*time.Second, func() bool {
+		st, ok := vrrpStatus(t, sock, "VI_1")
+		return ok && st.State == "MASTER" && st.TransitionsByTo["MASTER"] == 1
+	}, sc)
 	before, _ := vrrpStatus(t, sock, "VI_1")
 
 	vi2 := strings.NewReplacer("VI_1", "VI_2", "virtual_router_id 51", "virtual_router_id 52", "10.213.3.100", "10.213.3.101").
