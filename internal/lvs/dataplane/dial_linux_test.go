@@ -1,19 +1,29 @@
 package dataplane
 
 import (
-	"context"
 	"errors"
 	"net"
+	"net/netip"
+	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/shardcat/shardcat/internal/testenv"
 )
 
-func TestDialFD(t *testing.T) {
+// waitWritable polls fd as the event loop's epoll would, for a connect's end.
+func waitWritable(t *testing.T, fd int) int16 {
+	t.Helper()
+	pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
+	if n, err := unix.Poll(pfd, 5000); err != nil || n != 1 {
+		t.Fatalf("poll: %d %v", n, err)
+	}
+	return pfd[0].Revents
+}
+
+func TestConnectFD(t *testing.T) {
 	got := make(chan []byte, 1)
 	for _, host := range []string{"127.0.0.1", "::1"} {
 		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
@@ -29,12 +39,15 @@ func TestDialFD(t *testing.T) {
 			got <- b[:n]
 		})
 		addr := ln.Addr().(*net.TCPAddr).AddrPort()
-		fd, err := dialFD(context.Background(), addr, 5*time.Second)
+		fd, err := connectFD(addr)
 		if err != nil {
 			t.Fatalf("%s: %v", addr, err)
 		}
-		if err := writeFD(fd, []byte("hello"), time.Second); err != nil {
-			t.Fatal(err)
+		if ev := waitWritable(t, fd); ev&(unix.POLLERR|unix.POLLHUP) != 0 {
+			t.Fatalf("%s: connect: %v", addr, connectError(fd, addr))
+		}
+		if n, err := unix.Write(fd, []byte("hello")); n != 5 || err != nil {
+			t.Fatalf("write: %d %v", n, err)
 		}
 		if b := <-got; string(b) != "hello" {
 			t.Errorf("%s: server read %q", addr, b)
@@ -44,11 +57,26 @@ func TestDialFD(t *testing.T) {
 		}
 		closeFD(fd)
 	}
-	// A closed port is refused at once, with the address in the error.
+	// A closed port: the connect fails, and the error names the address.
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	dead := ln.Addr().(*net.TCPAddr).AddrPort()
 	ln.Close()
-	if _, err := dialFD(context.Background(), dead, 5*time.Second); !errors.Is(err, syscall.ECONNREFUSED) {
-		t.Errorf("dial %s: %v, want connection refused", dead, err)
+	fd, err := connectFD(dead)
+	if err != nil {
+		if !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Fatalf("connect %s: %v, want connection refused", dead, err)
+		}
+		return
+	}
+	defer closeFD(fd)
+	if ev := waitWritable(t, fd); ev&unix.POLLERR == 0 {
+		t.Fatalf("connect %s: revents %#x, want POLLERR", dead, ev)
+	}
+	err = connectError(fd, dead)
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("connect %s: %v, want connection refused", dead, err)
+	}
+	if want := netip.AddrPortFrom(dead.Addr(), dead.Port()).String(); !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not name %s", err, want)
 	}
 }

@@ -2,7 +2,6 @@ package dataplane
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"runtime"
 	"strconv"
@@ -13,22 +12,22 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The event-loop relay. Once handle has connected the real server, both
-// sockets leave Go's poller (their descriptors are duplicated and the
-// *net.TCPConn closed) and belong to an epoll loop on a locked OS thread,
-// as HAProxy's: per message one read and one write, no read that returns
-// EAGAIN (a short read means the socket is drained; the edge-triggered
-// registration reports the next bytes) and no goroutine park and wake.
-// A direction whose destination cannot take everything keeps the rest,
-// stops reading and waits for EPOLLOUT.
+// The event-loop relay, HAProxy's way: acceptRaw takes the client's
+// socket raw from the listener and admit starts a non-blocking connect to
+// the real server; both sockets then belong to an epoll loop on a locked OS
+// thread, which learns of the connect from EPOLLOUT, relays, and closes
+// and accounts for the connection at its end. No goroutine per connection,
+// no socket in Go's poller. Per message one read and one write, no read
+// that returns EAGAIN (a short read means the socket is drained; the
+// edge-triggered registration reports the next bytes). A direction whose
+// destination cannot take everything keeps the rest, stops reading and
+// waits for EPOLLOUT.
 //
 // It is the default because it measured better: sysbench point selects
 // (16 threads, two cores, medians of 5 interleaved 5 s runs) through the
 // director ran 12.6k queries/s at 45 µs of director CPU per query, against
-// 9.9k at 73 with the goroutine relay (HAProxy: 13.3k at 38). The price:
-// a connection costs a few more syscalls to set up (two dups, two closes
-// in Go's poller, two epoll_ctl, an eventfd wake-up), and a loop blocked
-// in epoll_wait keeps its P until sysmon takes it back.
+// 9.9k at 73 with the goroutine relay (HAProxy: 13.3k at 38). A loop
+// blocked in epoll_wait keeps its P until sysmon takes it back.
 
 const eventLoopDefault = true
 
@@ -47,15 +46,15 @@ const epollFlags = unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET
 
 // evRelay is a relay's state in the loop.
 type evRelay struct {
-	r    *relay
-	s    *Service
-	l    *loop
-	done chan struct{} // closed when the loop is done with the relay
+	r *relay
+	s *Service
+	l *loop
 
-	fdMu sync.Mutex // run closes fd under it; sample reads TCP_INFO under it
+	fdMu sync.Mutex // finish closes fd under it; segments reads TCP_INFO under it
 	fd   [2]int     // client, real server; -1 once closed
 
-	// Owned by the loop's thread.
+	// Owned by the loop's thread (set before the relay is posted to it).
+	connecting bool     // the real server's connect is in progress
 	dir        [2]evDir // 0 client -> real server (reads fd[0]), 1 the way back
 	registered bool
 	finished   bool
@@ -74,72 +73,21 @@ type evDir struct {
 	buf      *[loopBuf]byte // holds pend
 }
 
-// newEvRelay duplicates both sockets' descriptors for the loop. The
-// caller closes the *net.TCPConn values afterwards (the duplicates keep
-// the sockets open), then calls run.
-func newEvRelay(s *Service, r *relay, client *net.TCPConn, backendFD int) (*evRelay, error) {
-	l, err := pickLoop()
-	if err != nil {
-		return nil, err
-	}
-	e := &evRelay{r: r, s: s, l: l, done: make(chan struct{}), fd: [2]int{-1, -1}}
-	e.dir[0].bytes = &r.d.inBytes
-	e.dir[1].bytes = &r.d.outBytes
-	if e.fd[0], err = dupFd(client); err != nil {
-		return nil, err
-	}
-	e.fd[1] = backendFD // dialled raw for the loop (dialFD): taken over on success only
-	return e, nil
-}
-
-// dupFd duplicates c's descriptor. O_NONBLOCK lives in the open file
-// description, so the duplicate is non-blocking as Go made c.
-func dupFd(c *net.TCPConn) (int, error) {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return -1, err
-	}
-	nfd, derr := -1, error(nil)
-	if err := rc.Control(func(fd uintptr) {
-		nfd, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
-	}); err != nil {
-		return -1, err
-	}
-	if derr != nil {
-		return -1, os.NewSyscallError("fcntl", derr)
-	}
-	return nfd, nil
-}
-
-// discard closes the duplicates of a relay that never reached the loop.
+// discard closes the sockets of a relay that never reached its loop.
 func (e *evRelay) discard() {
-	if e == nil {
-		return
-	}
+	e.fdMu.Lock()
+	defer e.fdMu.Unlock()
 	for i, fd := range e.fd {
 		if fd >= 0 {
 			unix.Close(fd)
 			e.fd[i] = -1
 		}
 	}
-}
-
-// run hands the relay to its loop, waits until the loop is done with it
-// and closes both sockets, sampling the packet counters first. Closing
-// here rather than on the loop's thread keeps the close's work (on
-// loopback, the peer's too) off the loop.
-func (e *evRelay) run() {
-	e.l.post(loopReq{e: e})
-	<-e.done
-	e.fdMu.Lock()
-	defer e.fdMu.Unlock()
-	if in, out, ok := fdSegments(e.fd[0]); ok {
-		storeMax(&e.r.segsIn, in)
-		storeMax(&e.r.segsOut, out)
-	}
-	for i, fd := range e.fd {
-		unix.Close(fd) // also leaves the epoll set: no other descriptor shares the socket
-		e.fd[i] = -1
+	for d := range e.dir {
+		if x := &e.dir[d]; x.buf != nil {
+			pendPool.Put(x.buf)
+			x.buf, x.pend = nil, nil
+		}
 	}
 }
 
@@ -396,6 +344,10 @@ func (l *loop) register(e *evRelay) {
 
 // event handles the readiness of e's socket side.
 func (l *loop) event(e *evRelay, side int, ev uint32) {
+	if e.connecting {
+		l.connecting(e, side, ev)
+		return
+	}
 	rd := &e.dir[side] // the direction reading this socket
 	if ev&unix.EPOLLERR != 0 {
 		// A reset or another socket error ends both ways; the bytes that
@@ -420,11 +372,47 @@ func (l *loop) event(e *evRelay, side int, ev uint32) {
 	l.pump(e, side)
 }
 
+// connecting handles an event while the real server's connect is in
+// progress. The client's readiness is only noted: nothing is read before
+// the real server can take it. The real server's first event ends the
+// wait: an error ends the relay, writability starts it.
+func (l *loop) connecting(e *evRelay, side int, ev uint32) {
+	if side == 1 && ev&(unix.EPOLLERR|unix.EPOLLHUP) != 0 {
+		if e.s.ctx.Err() == nil {
+			e.s.opts.Logf("virtual_server %s: real server %s: %v", e.s.cfg.Addr, e.r.d.cfg.Addr, connectError(e.fd[1], e.r.d.cfg.Addr))
+		}
+		l.finish(e)
+		return
+	}
+	if ev&unix.EPOLLERR != 0 {
+		l.finish(e) // the client reset the connection
+		return
+	}
+	x := &e.dir[side]
+	if ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP) != 0 {
+		x.readable = true
+		x.hup = x.hup || ev&(unix.EPOLLRDHUP|unix.EPOLLHUP) != 0
+	}
+	if side == 0 || ev&unix.EPOLLOUT == 0 {
+		return
+	}
+	// Connected: the pending bytes (a PROXY header) go first, then what
+	// the client sent, then the real server's greeting.
+	e.connecting = false
+	e.s.established(e.r)
+	if e.dir[0].pend != nil {
+		l.flush(e, 0)
+	} else {
+		l.pump(e, 0)
+	}
+	l.pump(e, 1)
+}
+
 // pump relays direction d while its source has bytes and its destination
 // takes them, up to chunk bytes per turn.
 func (l *loop) pump(e *evRelay, d int) {
 	x := &e.dir[d]
-	if e.finished || x.pend != nil || x.eof || !x.readable {
+	if e.finished || e.connecting || x.pend != nil || x.eof || !x.readable {
 		return
 	}
 	src := e.fd[d]
@@ -552,27 +540,25 @@ func (l *loop) scan() {
 			i++
 			continue
 		}
-		e.s.logIdle(e.r)
+		if e.connecting {
+			e.s.opts.Logf("virtual_server %s: real server %s: connect: no answer in %v", e.s.cfg.Addr, e.r.d.cfg.Addr, e.r.dial)
+		} else {
+			e.s.logIdle(e.r)
+		}
 		l.finish(e) // moves the last relay to i
 	}
 	l.nextScan = next
 }
 
-// finish ends the relay in the loop and releases run's wait, which closes
-// the sockets: until then their descriptors cannot be reused, and events
-// still reported for them find no relay. Idempotent.
+// finish ends the relay: it leaves the loop, its sockets are closed (the
+// packet counters sampled first) and the service accounts for its end.
+// Idempotent.
 func (l *loop) finish(e *evRelay) {
 	if e.finished {
 		return
 	}
 	e.finished = true
 	e.r.closing.Store(true)
-	for d := range e.dir {
-		if x := &e.dir[d]; x.buf != nil {
-			pendPool.Put(x.buf)
-			x.buf, x.pend = nil, nil
-		}
-	}
 	if e.registered {
 		last := l.relays[len(l.relays)-1]
 		l.relays[e.idx] = last
@@ -583,5 +569,16 @@ func (l *loop) finish(e *evRelay) {
 			l.fds[fd] = fdRef{}
 		}
 	}
-	close(e.done)
+	e.fdMu.Lock()
+	if in, out, ok := fdSegments(e.fd[0]); ok {
+		storeMax(&e.r.segsIn, in)
+		storeMax(&e.r.segsOut, out)
+	}
+	e.fdMu.Unlock()
+	// Closing also takes the sockets out of the epoll set (nothing else
+	// shares them); events already returned for them find no relay.
+	e.discard()
+	e.s.release(e.r)
+	e.s.live.Add(-1)
+	e.s.wg.Done()
 }

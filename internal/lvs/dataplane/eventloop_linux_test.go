@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -375,5 +376,110 @@ func TestEventLoopNoFdLeak(t *testing.T) {
 	waitFor(t, "the descriptors to be released", func() bool { return openFds(t) <= before })
 	if ss := s.Snapshot(); ss.Conns != 101 {
 		t.Errorf("Conns %d, want 101", ss.Conns)
+	}
+}
+
+// logLines collects a service's log lines.
+type logLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logLines) logf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, fmt.Sprintf(format, args...))
+}
+
+func (l *logLines) has(sub string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range l.lines {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestConnectFailures: a real server that refuses the connection, or never
+// answers the SYN, ends the client's connection (after the connect timeout
+// for the silent one), is logged, and leaves no connection counted, for
+// both relays.
+func TestConnectFailures(t *testing.T) {
+	refused := func() netip.AddrPort {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := ln.Addr().(*net.TCPAddr).AddrPort()
+		ln.Close()
+		return a
+	}()
+	// A listener whose accept queue is full drops further SYNs: the
+	// connect neither succeeds nor fails.
+	silent := func() netip.AddrPort {
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { unix.Close(fd) })
+		if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Listen(fd, 0); err != nil {
+			t.Fatal(err)
+		}
+		sa, _ := unix.Getsockname(fd)
+		a := sockaddrPort(sa)
+		for range 2 { // fill the queue (backlog 0 holds one)
+			c, err := net.DialTimeout("tcp", a.String(), time.Second)
+			if err != nil {
+				break
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+		return a
+	}()
+	for relayName, relay := range map[string]relayKind{"loop": relayEventLoop, "goroutine": relayGoroutine} {
+		for _, tc := range []struct {
+			name string
+			rs   netip.AddrPort
+			log  string
+		}{
+			{"refused", refused, "connection refused"},
+			{"silent", silent, ""},
+		} {
+			t.Run(tc.name+"/"+relayName, func(t *testing.T) {
+				var logs logLines
+				s := startService(t, ServiceConfig{Scheduler: "rr", DialTimeout: 300 * time.Millisecond,
+					RealServers: []RealServerConfig{{Addr: tc.rs, Weight: 1}}}, Options{relay: relay, Logf: logs.logf})
+				c, err := net.DialTimeout("tcp", s.Addr().String(), 5*time.Second)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				start := time.Now()
+				c.SetDeadline(start.Add(10 * time.Second))
+				if n, err := c.Read(make([]byte, 1)); n != 0 || err == nil {
+					t.Fatalf("read: %d %v, want the connection closed", n, err)
+				}
+				if tc.log == "" && time.Since(start) < 250*time.Millisecond {
+					t.Errorf("closed after %v, before the connect timeout", time.Since(start))
+				}
+				want := tc.log
+				if want == "" {
+					want = tc.rs.String()
+				}
+				waitFor(t, "the log line", func() bool { return logs.has(want) })
+				waitFor(t, "the counters", func() bool {
+					st := s.Snapshot().Stats
+					return st.ActiveConn == 0 && st.InActConn == 0 && st.Conns == 1
+				})
+				if n := len(s.Connections()); n != 0 {
+					t.Errorf("%d connections listed", n)
+				}
+			})
+		}
 	}
 }

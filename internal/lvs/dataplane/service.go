@@ -52,6 +52,7 @@ type Service struct {
 	cfg    ServiceConfig
 	opts   Options
 	ln     *net.TCPListener
+	lnFile *os.File // the event loop's: ln's socket, waited on by Go's poller for acceptRaw
 	addr   netip.AddrPort
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -167,6 +168,12 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 	if opts.relay == relayDefault {
 		opts.relay = defaultRelay
 	}
+	if opts.relay == relayEventLoop {
+		if _, err := pickLoop(); err != nil {
+			opts.Logf("virtual_server %s: no event loop (%v): relaying with goroutines", cfg.Addr, err)
+			opts.relay = relayGoroutine
+		}
+	}
 	// No TCP keepalive on either leg (IPVS has none; idle timeouts end dead
 	// connections): it saves four setsockopt calls per socket.
 	lc := net.ListenConfig{Control: freebindControl(cfg.Addr.Addr()), KeepAlive: -1}
@@ -184,6 +191,14 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 		start:     time.Now(),
 	}
 	s.addr = s.ln.Addr().(*net.TCPAddr).AddrPort()
+	if s.opts.relay == relayEventLoop {
+		// A listener's own SyscallConn cannot wait for readiness; a
+		// duplicate as an *os.File (non-blocking, so in Go's poller) can.
+		if s.lnFile, err = s.ln.File(); err != nil {
+			l.Close()
+			return nil, err
+		}
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for _, rc := range cfg.RealServers {
 		d := &dest{cfg: rc, weight0: rc.Weight, checksUp: make([]bool, len(rc.Checks)), up: true}
@@ -355,46 +370,72 @@ func (s *Service) Close() error {
 	s.mu.Unlock()
 	s.cancel()
 	err := s.ln.Close()
+	if s.lnFile != nil {
+		s.lnFile.Close() // the duplicate keeps the socket listening until closed
+	}
 	s.wg.Wait()
 	return err
 }
 
+// acceptLoop accepts connections until the listener closes: raw sockets
+// for the event loop, *net.TCPConn values for the goroutine relay.
 func (s *Service) acceptLoop() {
 	defer s.wg.Done()
+	accept := s.acceptGo
+	if s.opts.relay == relayEventLoop {
+		accept = s.acceptRaw
+	}
 	var backoff time.Duration
 	for {
-		c, err := s.ln.AcceptTCP()
-		if err != nil {
-			if s.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			// Out of descriptors and the like: back off as net/http does.
-			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.opts.Logf("virtual_server %s: accept: %v", s.cfg.Addr, err)
-			select {
-			case <-time.After(backoff):
-			case <-s.ctx.Done():
-				return
-			}
+		err := accept()
+		if err == nil {
+			backoff = 0
 			continue
 		}
-		backoff = 0
-		if s.cfg.MaxConns > 0 && s.live.Load() >= int64(s.cfg.MaxConns) {
-			// Closed at once rather than left in the backlog, so the client
-			// fails fast; no log line, it would flood under load.
-			s.refused.Add(1)
-			c.SetLinger(0)
-			c.Close()
-			continue
+		if s.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+			return
 		}
-		s.live.Add(1)
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			defer s.live.Add(-1)
-			s.handle(c)
-		}()
+		// Out of descriptors and the like: back off as net/http does.
+		backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+		s.opts.Logf("virtual_server %s: accept: %v", s.cfg.Addr, err)
+		select {
+		case <-time.After(backoff):
+		case <-s.ctx.Done():
+			return
+		}
 	}
+}
+
+// full reports whether MaxConns refuses a new connection. A refused
+// connection is closed at once (with a reset) rather than left in the
+// backlog, so the client fails fast; no log line, it would flood under load.
+func (s *Service) full() bool {
+	if s.cfg.MaxConns > 0 && s.live.Load() >= int64(s.cfg.MaxConns) {
+		s.refused.Add(1)
+		return true
+	}
+	return false
+}
+
+// acceptGo accepts one connection for the goroutine relay.
+func (s *Service) acceptGo() error {
+	c, err := s.ln.AcceptTCP()
+	if err != nil {
+		return err
+	}
+	if s.full() {
+		c.SetLinger(0)
+		c.Close()
+		return nil
+	}
+	s.live.Add(1)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer s.live.Add(-1)
+		s.handle(c)
+	}()
+	return nil
 }
 
 func maskAddr(a, mask netip.Addr) netip.Addr {
@@ -508,10 +549,11 @@ const (
 
 // relay is one client connection and its real server leg.
 type relay struct {
-	client  *net.TCPConn // the goroutine relay's; closed once ev is set
-	backend *net.TCPConn // nil while dialling
-	ev      *evRelay     // set (under s.mu) when an event loop relays it
+	client  *net.TCPConn // the goroutine relay's
+	backend *net.TCPConn // the goroutine relay's; nil while dialling
+	ev      *evRelay     // the event loop's: set before r is in s.conns
 	d       *dest
+	tmpl    *template      // the persistence template r holds; nil without persistence
 	src     netip.AddrPort // the client
 	vip     netip.AddrPort // the address the client connected to
 	started time.Time
@@ -524,6 +566,7 @@ type relay struct {
 	segsIn     atomic.Uint64 // last TCP_INFO sample of the client socket
 	segsOut    atomic.Uint64
 	idle, fin  time.Duration
+	dial       time.Duration // SYN_RECV: the real server is being connected
 }
 
 func (r *relay) touch() {
@@ -536,10 +579,57 @@ func (r *relay) sinceActive() time.Duration {
 }
 
 func (r *relay) timeout() time.Duration {
-	if r.state.Load() == stateFinWait {
+	switch r.state.Load() {
+	case stateSynRecv:
+		return r.dial
+	case stateFinWait:
 		return r.fin
 	}
 	return r.idle
+}
+
+// newRelay is the relay of a connection from client to vip that pick sent
+// to d (holding t).
+func (s *Service) newRelay(d *dest, t *template, client, vip netip.AddrPort) *relay {
+	r := &relay{d: d, tmpl: t, src: client, vip: vip, started: time.Now(),
+		idle: s.cfg.IdleTimeout, fin: s.cfg.FinTimeout, dial: s.cfg.DialTimeout}
+	r.touch()
+	return r
+}
+
+// established moves r from SYN_RECV to ESTABLISHED once its real server
+// answered.
+func (s *Service) established(r *relay) {
+	s.mu.Lock()
+	if r.state.Load() == stateSynRecv {
+		r.d.inact--
+		r.d.active++
+		r.state.Store(stateEstablished)
+	}
+	s.mu.Unlock()
+	r.touch()
+}
+
+// release accounts for r's end: its real server's counters, its
+// persistence template (re-armed from now, as IPVS does when the template's
+// last connection goes).
+func (s *Service) release(r *relay) {
+	s.mu.Lock()
+	d := r.d
+	if r.state.Load() == stateEstablished {
+		d.active--
+	} else {
+		d.inact--
+	}
+	d.overload = d.schedDest(s.weight(d)).OverloadAfterUnbind()
+	if t := r.tmpl; t != nil {
+		t.n--
+		t.expires = s.opts.Now().Add(s.cfg.PersistenceTimeout)
+	}
+	d.inPkts += r.segsIn.Load()
+	d.outPkts += r.segsOut.Load()
+	delete(s.conns, r)
+	s.mu.Unlock()
 }
 
 // sample records the client socket's segment counters; the latest sample
@@ -589,6 +679,8 @@ func (r *relay) closeAll() {
 	}
 }
 
+// handle relays c through goroutines (relayGoroutine; the event loop's
+// connections go through acceptRaw).
 func (s *Service) handle(c *net.TCPConn) {
 	client := c.RemoteAddr().(*net.TCPAddr).AddrPort()
 	client = netip.AddrPortFrom(client.Addr().Unmap(), client.Port())
@@ -599,8 +691,8 @@ func (s *Service) handle(c *net.TCPConn) {
 		c.Close()
 		return
 	}
-	r := &relay{client: c, d: d, src: client, vip: vip, started: time.Now(), idle: s.cfg.IdleTimeout, fin: s.cfg.FinTimeout}
-	r.touch()
+	r := s.newRelay(d, t, client, vip)
+	r.client = c
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -611,75 +703,38 @@ func (s *Service) handle(c *net.TCPConn) {
 	s.mu.Unlock()
 	defer func() {
 		r.closeAll()
-		s.mu.Lock()
-		if r.state.Load() == stateEstablished {
-			d.active--
-		} else {
-			d.inact--
-		}
-		d.overload = d.schedDest(s.weight(d)).OverloadAfterUnbind()
-		if t != nil {
-			t.n--
-			t.expires = s.opts.Now().Add(s.cfg.PersistenceTimeout)
-		}
-		d.inPkts += r.segsIn.Load()
-		d.outPkts += r.segsOut.Load()
-		delete(s.conns, r)
-		s.mu.Unlock()
+		s.release(r)
 	}()
-	var backend *net.TCPConn
-	var ev *evRelay
-	if s.opts.relay == relayEventLoop {
-		backend, ev = s.dialForLoop(r, c, d, client, vip)
-		if backend == nil && ev == nil {
-			return
+	dialer := net.Dialer{Timeout: s.cfg.DialTimeout, KeepAlive: -1}
+	bc, err := dialer.DialContext(s.ctx, "tcp", d.cfg.Addr.String())
+	if err != nil {
+		if s.ctx.Err() == nil {
+			s.opts.Logf("virtual_server %s: real server %s: %v", s.cfg.Addr, d.cfg.Addr, err)
 		}
-	} else {
-		dialer := net.Dialer{Timeout: s.cfg.DialTimeout, KeepAlive: -1}
-		bc, err := dialer.DialContext(s.ctx, "tcp", d.cfg.Addr.String())
+		return
+	}
+	backend := bc.(*net.TCPConn)
+	if v := d.cfg.ProxyProtocol; v != 0 {
+		hdr, _ := proxyHeader(v, client, vip) // v was checked by Start
+		backend.SetWriteDeadline(time.Now().Add(s.cfg.DialTimeout))
+		_, err := backend.Write(hdr)
+		backend.SetWriteDeadline(time.Time{})
 		if err != nil {
-			if s.ctx.Err() == nil {
-				s.opts.Logf("virtual_server %s: real server %s: %v", s.cfg.Addr, d.cfg.Addr, err)
-			}
+			s.opts.Logf("virtual_server %s: real server %s: sending the PROXY header: %v", s.cfg.Addr, d.cfg.Addr, err)
+			backend.Close()
 			return
-		}
-		backend = bc.(*net.TCPConn)
-		if v := d.cfg.ProxyProtocol; v != 0 {
-			hdr, _ := proxyHeader(v, client, vip) // v was checked by Start
-			backend.SetWriteDeadline(time.Now().Add(s.cfg.DialTimeout))
-			_, err := backend.Write(hdr)
-			backend.SetWriteDeadline(time.Time{})
-			if err != nil {
-				s.opts.Logf("virtual_server %s: real server %s: sending the PROXY header: %v", s.cfg.Addr, d.cfg.Addr, err)
-				backend.Close()
-				return
-			}
 		}
 	}
 	s.mu.Lock()
 	if s.closed || r.closing.Load() {
 		s.mu.Unlock()
-		if backend != nil {
-			backend.Close()
-		}
-		ev.discard()
+		backend.Close()
 		return
 	}
 	r.backend = backend
-	r.ev = ev
-	d.inact--
-	d.active++
-	r.state.Store(stateEstablished)
 	s.mu.Unlock()
-	r.touch()
+	s.established(r)
 
-	if ev != nil {
-		// Go's poller lets go of the client socket; the loop's duplicate
-		// keeps it open (the real server's socket is the loop's already).
-		c.Close()
-		ev.run()
-		return
-	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -687,40 +742,6 @@ func (s *Service) handle(c *net.TCPConn) {
 	}()
 	s.relayOneWay(r, 0, r.backend, r.client, &d.inBytes)
 	<-done
-}
-
-// dialForLoop connects to d for the event loop: the raw socket goes to the
-// loop as it is (ev), or, if the loop cannot take it, comes back as a
-// *net.TCPConn for the goroutine relay. Both nil: the dial failed (logged).
-func (s *Service) dialForLoop(r *relay, c *net.TCPConn, d *dest, client, vip netip.AddrPort) (*net.TCPConn, *evRelay) {
-	fd, err := dialFD(s.ctx, d.cfg.Addr, s.cfg.DialTimeout)
-	if err == nil && d.cfg.ProxyProtocol != 0 {
-		hdr, _ := proxyHeader(d.cfg.ProxyProtocol, client, vip) // checked by Start
-		if err = writeFD(fd, hdr, s.cfg.DialTimeout); err != nil {
-			closeFD(fd)
-			s.opts.Logf("virtual_server %s: real server %s: sending the PROXY header: %v", s.cfg.Addr, d.cfg.Addr, err)
-			return nil, nil
-		}
-	}
-	if err != nil {
-		if s.ctx.Err() == nil {
-			s.opts.Logf("virtual_server %s: real server %s: %v", s.cfg.Addr, d.cfg.Addr, err)
-		}
-		return nil, nil
-	}
-	ev, err := newEvRelay(s, r, c, fd)
-	if err == nil {
-		return nil, ev
-	}
-	if !r.closing.Load() {
-		s.opts.Logf("virtual_server %s: %s -> %s: relayed by goroutines: %v", s.cfg.Addr, client, d.cfg.Addr, err)
-	}
-	backend, cerr := connFromFD(fd)
-	if cerr != nil {
-		s.opts.Logf("virtual_server %s: real server %s: %v", s.cfg.Addr, d.cfg.Addr, cerr)
-		return nil, nil
-	}
-	return backend, nil
 }
 
 // halfClose moves r to FIN_WAIT and gives the direction still open the
