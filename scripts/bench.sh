@@ -188,52 +188,60 @@ median() {
 	printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'
 }
 
-declare -A QPS=() P95=()
+# Runs are interleaved (round r of every target before round r+1), so a
+# change in the machine's load over the run falls on every target alike.
+declare -A QPS=() P95=() QPS_RUNS=() P95_RUNS=()
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-for target in $TARGETS; do
-	[[ -n "${PORT[$target]:-}" ]] || continue
+for r in $(seq 1 "$REPEAT"); do
 	for test in $TESTS; do
 		for ps in $PS_MODES; do
-			qps_runs=() p95_runs=()
-			for r in $(seq 1 "$REPEAT"); do
+			for target in $TARGETS; do
+				[[ -n "${PORT[$target]:-}" ]] || continue
+				key="$target|$test|$ps"
 				log=$SC_WORK/run-$target-$test-$ps-$r.log
 				sc_log "$target $test ps=$ps run $r/$REPEAT"
 				# shellcheck disable=SC2046
 				if sysbench "$test" $(sysbench_common "${PORT[$target]}") --threads="$THREADS" --time="$TIME" \
 					--db-ps-mode="$ps" --percentile=95 run >"$log" 2>&1; then
-					qps_runs+=("$(awk '/queries:/ {gsub(/\(/, "", $3); print $3}' "$log")")
-					p95_runs+=("$(awk '/95th percentile:/ {print $3}' "$log")")
+					QPS_RUNS[$key]+=" $(awk '/queries:/ {gsub(/\(/, "", $3); print $3}' "$log")"
+					P95_RUNS[$key]+=" $(awk '/95th percentile:/ {print $3}' "$log")"
 				else
 					sc_log "run failed:"
 					tail -n 5 "$log" | cut -c1-300 >&2
 				fi
 			done
-			key="$target|$test|$ps"
-			QPS[$key]=$(median "${qps_runs[@]}")
-			P95[$key]=$(median "${p95_runs[@]}")
 		done
 	done
 done
+for key in "${!QPS_RUNS[@]}"; do
+	# shellcheck disable=SC2086
+	QPS[$key]=$(median ${QPS_RUNS[$key]})
+	# shellcheck disable=SC2086
+	P95[$key]=$(median ${P95_RUNS[$key]})
+done
 
-declare -A CPS=() CP95=()
+declare -A CPS=() CP95=() CPS_RUNS=() CP95_RUNS=()
 if [[ "$CONNRATE" != 0 ]]; then
 	(cd "$SC_ROOT" && go build -o "$SC_WORK/bin/connrate" ./scripts/connrate) || sc_die "go build ./scripts/connrate failed"
-	for target in $TARGETS; do
-		[[ -n "${PORT[$target]:-}" ]] || continue
-		cps_runs=() p95_runs=()
-		for r in $(seq 1 "$REPEAT"); do
+	for r in $(seq 1 "$REPEAT"); do
+		for target in $TARGETS; do
+			[[ -n "${PORT[$target]:-}" ]] || continue
 			sc_log "$target connection rate run $r/$REPEAT"
 			if out=$("$SC_WORK/bin/connrate" -addr "127.0.0.1:${PORT[$target]}" -user bench -password benchpw \
 				-db sbtest -threads "$THREADS" -time "${TIME}s" 2>"$SC_WORK/connrate-$target-$r.err"); then
-				cps_runs+=("$(sed -E 's/.*conns\/s=([0-9.]+).*/\1/' <<<"$out")")
-				p95_runs+=("$(sed -E 's/.*p95_ms=([0-9.]+).*/\1/' <<<"$out")")
+				CPS_RUNS[$target]+=" $(sed -E 's/.*conns\/s=([0-9.]+).*/\1/' <<<"$out")"
+				CP95_RUNS[$target]+=" $(sed -E 's/.*p95_ms=([0-9.]+).*/\1/' <<<"$out")"
 				grep -q 'errors=0' <<<"$out" || sc_log "$target: $out ($(cat "$SC_WORK/connrate-$target-$r.err"))"
 			else
 				sc_log "connrate failed: $(cat "$SC_WORK/connrate-$target-$r.err")"
 			fi
 		done
-		CPS[$target]=$(median "${cps_runs[@]}")
-		CP95[$target]=$(median "${p95_runs[@]}")
+	done
+	for target in "${!CPS_RUNS[@]}"; do
+		# shellcheck disable=SC2086
+		CPS[$target]=$(median ${CPS_RUNS[$target]})
+		# shellcheck disable=SC2086
+		CP95[$target]=$(median ${CP95_RUNS[$target]})
 	done
 fi
 
@@ -270,6 +278,10 @@ echo "$(nproc) CPUs shared by every process; load average before the runs $LOAD_
 		done
 	done
 } | column -t -s $'\t'
+echo "each run's QPS, in run order:"
+for key in $(printf '%s\n' "${!QPS_RUNS[@]}" | sort); do
+	echo "  $key:${QPS_RUNS[$key]}"
+done
 if [[ "$CONNRATE" != 0 ]]; then
 	echo
 	echo "new connections per second (connect + authenticate + ping + quit), $THREADS workers, $TIME s, median of $REPEAT"
@@ -281,4 +293,8 @@ if [[ "$CONNRATE" != 0 ]]; then
 				"$(ratio "${CPS[$target]}" "${CPS[direct]:--}")" "$(ratio "${CPS[$target]}" "${CPS[haproxy]:--}")"
 		done
 	} | column -t -s $'\t'
+	echo "each run's conns/s, in run order:"
+	for target in $(printf '%s\n' "${!CPS_RUNS[@]}" | sort); do
+		echo "  $target:${CPS_RUNS[$target]}"
+	done
 fi

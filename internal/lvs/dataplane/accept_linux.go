@@ -3,62 +3,113 @@ package dataplane
 import (
 	"net/netip"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// acceptBatch bounds the connections taken per listener wake-up.
-const acceptBatch = 32
+// The event loops accept connections themselves, as HAProxy's threads do:
+// every loop has the service's listening socket in its epoll set (with
+// EPOLLEXCLUSIVE when there are several, so one connection wakes one loop),
+// accepts raw non-blocking sockets, schedules each and starts the connect
+// to its real server, all on its own thread. Against accepting through
+// net.TCPListener and handing over, a connection saves a goroutine and its
+// wake-ups, Go's poller registration and removal, a dup, a close, a
+// getsockname and the eventfd hand-off to the loop.
 
-type acceptedFD struct {
-	fd int
-	sa unix.Sockaddr
+// acceptBatch bounds the connections a loop takes per wake-up, so relays
+// are not starved by a burst of new connections.
+const acceptBatch = 16
+
+// listen registers the service's listener with every loop.
+func (s *Service) listen() error {
+	rc, err := s.ln.SyscallConn()
+	if err != nil {
+		return err
+	}
+	if err := rc.Control(func(fd uintptr) { s.lnFD = int(fd) }); err != nil {
+		return err
+	}
+	ls, err := startLoops()
+	if err != nil {
+		return err
+	}
+	for _, l := range ls {
+		l.post(loopReq{kind: reqListen, s: s})
+	}
+	return nil
 }
 
-// acceptRaw accepts the connections waiting on the listener as raw
-// non-blocking sockets for the event loop (Go's poller only waits for the
-// listener). A socket accepted through net.TCPListener would be
-// registered with Go's poller, then duplicated and closed to leave it: per
-// connection two epoll_ctl calls, a dup, a close and a getsockname more.
-func (s *Service) acceptRaw() error {
-	rc, err := s.lnFile.SyscallConn()
-	if err != nil {
-		return err
+// unlisten takes the listener out of every loop and waits until they have
+// let go of it, so that its descriptor can be closed (and reused) safely.
+func (s *Service) unlisten() {
+	ls, _ := startLoops()
+	for _, l := range ls {
+		done := make(chan struct{})
+		l.post(loopReq{kind: reqUnlisten, s: s, done: done})
+		<-done
 	}
-	var batch [acceptBatch]acceptedFD
-	n := 0
-	var aerr error
-	err = rc.Read(func(lfd uintptr) bool {
-		for n < len(batch) {
-			fd, sa, err := unix.Accept4(int(lfd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-			switch err {
-			case nil:
-				batch[n] = acceptedFD{fd, sa}
-				n++
-				continue
-			case unix.EINTR, unix.ECONNABORTED:
-				continue
-			case unix.EAGAIN:
-				return n > 0 // nothing yet: Go's poller waits for the next one
-			}
-			aerr = os.NewSyscallError("accept4", err)
-			return true
+}
+
+// addListener puts s's listener in l's epoll set (level-triggered: what a
+// turn leaves in the backlog is reported again).
+func (l *loop) addListener(s *Service) {
+	if s.ctx.Err() != nil || s.lnFD < 0 {
+		return // closed meanwhile
+	}
+	events := uint32(unix.EPOLLIN)
+	if len(loops.l) > 1 {
+		events |= unix.EPOLLEXCLUSIVE
+	}
+	l.setRef(s.lnFD, fdRef{ln: s})
+	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, s.lnFD, &unix.EpollEvent{Events: events, Fd: int32(s.lnFD)}); err != nil {
+		l.fds[s.lnFD] = fdRef{}
+		s.opts.Logf("virtual_server %s: epoll_ctl: %v: not accepting on this loop", s.cfg.Addr, err)
+	}
+}
+
+func (l *loop) removeListener(s *Service) {
+	if fd := s.lnFD; fd >= 0 && fd < len(l.fds) && l.fds[fd].ln == s {
+		unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, fd, nil)
+		l.fds[fd] = fdRef{}
+	}
+	delete(l.backoff, s)
+}
+
+// accept takes up to acceptBatch connections from s's backlog.
+func (l *loop) accept(s *Service) {
+	if l.fds[s.lnFD].ln != s {
+		return // removed earlier in this turn
+	}
+	for i := 0; i < acceptBatch; i++ {
+		fd, sa, err := unix.Accept4(s.lnFD, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		switch err {
+		case nil:
+			delete(l.backoff, s)
+			s.admit(l, fd, sa)
+			continue
+		case unix.EINTR, unix.ECONNABORTED:
+			continue
+		case unix.EAGAIN:
+			return
 		}
-		return true
-	})
-	for _, a := range batch[:n] {
-		s.admit(a.fd, a.sa)
+		// Out of descriptors and the like: the level-triggered listener
+		// would report the same backlog at once, so it leaves the loop for
+		// a while (doubling from 5 ms to 1 s, as net/http backs off).
+		wait := min(max(2*l.backoff[s], 5*time.Millisecond), time.Second)
+		l.backoff[s] = wait
+		s.opts.Logf("virtual_server %s: accept: %v (retrying in %v)", s.cfg.Addr, os.NewSyscallError("accept4", err), wait)
+		l.removeListener(s)
+		time.AfterFunc(wait, func() { l.post(loopReq{kind: reqListen, s: s}) })
+		return
 	}
-	if err != nil {
-		return err
-	}
-	return aerr
 }
 
 // admit schedules the accepted socket fd, starts connecting its real
-// server and hands both to an event loop, which relays them from the
-// moment the connect completes and accounts for the end (loop.finish).
-func (s *Service) admit(fd int, sa unix.Sockaddr) {
+// server and registers both with l, which relays them from the moment the
+// connect completes and accounts for the end (loop.finish). It runs on
+// l's thread.
+func (s *Service) admit(l *loop, fd int, sa unix.Sockaddr) {
 	if s.full() {
 		unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
 		unix.Close(fd)
@@ -81,44 +132,41 @@ func (s *Service) admit(fd int, sa unix.Sockaddr) {
 		return
 	}
 	r := s.newRelay(d, t, client, vip)
-	l, err := pickLoop() // cannot fail: Start checked
-	if err == nil {
-		var bfd int
-		if bfd, err = connectFD(d.cfg.Addr); err == nil {
-			// Connecting even if connect returned at once: the loop then
-			// sees the socket writable as it registers it.
-			e := &evRelay{r: r, s: s, l: l, fd: [2]int{fd, bfd}, connecting: true}
-			e.dir[0].bytes = &d.inBytes
-			e.dir[1].bytes = &d.outBytes
-			if v := d.cfg.ProxyProtocol; v != 0 {
-				// The header goes first, as bytes the client sent: the loop
-				// sends it once the connect is done, before reading the client.
-				hdr, _ := proxyHeader(v, client, vip) // v was checked by Start
-				e.dir[0].buf = pendPool.Get().(*[loopBuf]byte)
-				e.dir[0].pend = e.dir[0].buf[:copy(e.dir[0].buf[:], hdr)]
-			}
-			s.mu.Lock()
-			if !s.closed {
-				r.ev = e
-				s.conns[r] = struct{}{}
-				s.wg.Add(1)
-				s.mu.Unlock()
-				l.post(loopReq{e: e})
-				return
-			}
-			s.mu.Unlock()
-			e.discard()
-			s.release(r)
-			s.live.Add(-1)
-			return
+	bfd, err := connectFD(d.cfg.Addr)
+	if err != nil {
+		if s.ctx.Err() == nil {
+			s.opts.Logf("virtual_server %s: real server %s: %v", s.cfg.Addr, d.cfg.Addr, err)
 		}
+		unix.Close(fd)
+		s.release(r)
+		s.live.Add(-1)
+		return
 	}
-	if s.ctx.Err() == nil {
-		s.opts.Logf("virtual_server %s: real server %s: %v", s.cfg.Addr, d.cfg.Addr, err)
+	// Connecting even if connect returned at once: the loop then sees the
+	// socket writable as it registers it.
+	e := &evRelay{r: r, s: s, l: l, fd: [2]int{fd, bfd}, connecting: true}
+	e.dir[0].bytes = &d.inBytes
+	e.dir[1].bytes = &d.outBytes
+	if v := d.cfg.ProxyProtocol; v != 0 {
+		// The header goes first, as bytes the client sent: the loop sends
+		// it once the connect is done, before reading the client.
+		hdr, _ := proxyHeader(v, client, vip) // v was checked by Start
+		e.dir[0].buf = pendPool.Get().(*[loopBuf]byte)
+		e.dir[0].pend = e.dir[0].buf[:copy(e.dir[0].buf[:], hdr)]
 	}
-	unix.Close(fd)
-	s.release(r)
-	s.live.Add(-1)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		e.discard()
+		s.release(r)
+		s.live.Add(-1)
+		return
+	}
+	r.ev = e
+	s.conns[r] = struct{}{}
+	s.wg.Add(1) // done by finish
+	s.mu.Unlock()
+	l.register(e)
 }
 
 func sockaddrPort(sa unix.Sockaddr) netip.AddrPort {

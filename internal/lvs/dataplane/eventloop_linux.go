@@ -92,7 +92,7 @@ func (e *evRelay) discard() {
 }
 
 // close asks the loop to close the relay; it does not wait.
-func (e *evRelay) close() { e.l.post(loopReq{e: e, close: true}) }
+func (e *evRelay) close() { e.l.post(loopReq{kind: reqClose, e: e}) }
 
 // segments samples the client socket's TCP_INFO while it is open.
 func (e *evRelay) segments() (in, out uint64, ok bool) {
@@ -113,13 +113,26 @@ func fdSegments(fd int) (in, out uint64, ok bool) {
 }
 
 type loopReq struct {
-	e     *evRelay
-	close bool // else register
+	kind reqKind
+	e    *evRelay      // reqClose
+	s    *Service      // reqListen, reqUnlisten
+	done chan struct{} // reqUnlisten: closed once the loop let go of the listener
 }
 
+type reqKind int
+
+const (
+	reqClose    reqKind = iota // finish e
+	reqListen                  // accept s's connections
+	reqUnlisten                // stop accepting them
+)
+
+// fdRef is what a descriptor in the loop's epoll set is: one side of a
+// relay or a service's listener.
 type fdRef struct {
 	e    *evRelay
 	side int
+	ln   *Service
 }
 
 type dirRef struct {
@@ -139,7 +152,9 @@ type loop struct {
 	// Owned by the loop's thread.
 	fds      []fdRef // by descriptor
 	relays   []*evRelay
-	again    []dirRef // directions that stopped at their budget with bytes left
+	again    []dirRef   // directions that stopped at their budget with bytes left
+	ready    []*Service // listeners reported readable in this turn
+	backoff  map[*Service]time.Duration
 	spare    []dirRef
 	buf      []byte
 	now      int64 // unix nanoseconds, read after each epoll_wait
@@ -150,7 +165,6 @@ var loops struct {
 	once sync.Once
 	l    []*loop
 	err  error
-	next atomic.Uint32
 }
 
 // loopCount is the number of loops: SHARDCAT_RELAY_LOOPS, else one per
@@ -164,7 +178,8 @@ func loopCount() int {
 	return max(1, runtime.GOMAXPROCS(0)/2)
 }
 
-func pickLoop() (*loop, error) {
+// startLoops starts the loops once; they live as long as the process.
+func startLoops() ([]*loop, error) {
 	loops.once.Do(func() {
 		defer func() {
 			// A loop waiting in epoll_wait holds its P (until sysmon takes
@@ -189,7 +204,7 @@ func pickLoop() (*loop, error) {
 	if len(loops.l) == 0 {
 		return nil, loops.err
 	}
-	return loops.l[int(loops.next.Add(1))%len(loops.l)], nil
+	return loops.l, nil
 }
 
 func newLoop() (*loop, error) {
@@ -207,7 +222,7 @@ func newLoop() (*loop, error) {
 		unix.Close(efd)
 		return nil, os.NewSyscallError("epoll_ctl", err)
 	}
-	return &loop{epfd: epfd, efd: efd, buf: make([]byte, loopBuf), nextScan: 1<<63 - 1}, nil
+	return &loop{epfd: epfd, efd: efd, buf: make([]byte, loopBuf), nextScan: 1<<63 - 1, backoff: map[*Service]time.Duration{}}, nil
 }
 
 // post queues a request and wakes the loop (one eventfd write per batch).
@@ -262,10 +277,24 @@ func (l *loop) run() {
 				wake = true
 				continue
 			}
-			if fd < len(l.fds) && l.fds[fd].e != nil {
-				l.event(l.fds[fd].e, l.fds[fd].side, ev.Events)
+			if fd >= len(l.fds) {
+				continue
+			}
+			switch ref := l.fds[fd]; {
+			case ref.e != nil:
+				l.event(ref.e, ref.side, ev.Events)
+			case ref.ln != nil:
+				l.ready = append(l.ready, ref.ln)
 			}
 		}
+		// New connections only after this turn's events: a descriptor
+		// closed above and reused by an accept could otherwise receive
+		// the rest of the old socket's events.
+		for i, s := range l.ready {
+			l.accept(s)
+			l.ready[i] = nil
+		}
+		l.ready = l.ready[:0]
 		if len(l.again) > 0 {
 			work := l.again
 			l.again = l.spare[:0]
@@ -283,10 +312,14 @@ func (l *loop) run() {
 			l.woken = false
 			l.mu.Unlock()
 			for i, q := range queue {
-				if q.close {
+				switch q.kind {
+				case reqClose:
 					l.finish(q.e)
-				} else {
-					l.register(q.e)
+				case reqListen:
+					l.addListener(q.s)
+				case reqUnlisten:
+					l.removeListener(q.s)
+					close(q.done)
 				}
 				queue[i] = loopReq{}
 			}
@@ -325,10 +358,7 @@ func (l *loop) register(e *evRelay) {
 	e.idx = len(l.relays)
 	l.relays = append(l.relays, e)
 	for side, fd := range e.fd {
-		for fd >= len(l.fds) {
-			l.fds = append(l.fds, make([]fdRef, len(l.fds)+64)...)
-		}
-		l.fds[fd] = fdRef{e: e, side: side}
+		l.setRef(fd, fdRef{e: e, side: side})
 	}
 	for _, fd := range e.fd {
 		// The registration reports the sockets' current state, so bytes
@@ -340,6 +370,13 @@ func (l *loop) register(e *evRelay) {
 		}
 	}
 	l.nextScan = min(l.nextScan, l.now+int64(e.r.timeout()))
+}
+
+func (l *loop) setRef(fd int, ref fdRef) {
+	for fd >= len(l.fds) {
+		l.fds = append(l.fds, make([]fdRef, len(l.fds)+64)...)
+	}
+	l.fds[fd] = ref
 }
 
 // event handles the readiness of e's socket side.

@@ -5,7 +5,7 @@ package dataplane
 import "errors"
 
 // Off Linux there is no event loop: connections are relayed by goroutines
-// (Start falls back to them when pickLoop fails).
+// (Start falls back to them when startLoops fails).
 
 const eventLoopDefault = false
 
@@ -15,9 +15,10 @@ var errNoLoop = errors.New("no event loop on this system")
 
 type loop struct{}
 
-func pickLoop() (*loop, error) { return nil, errNoLoop }
+func startLoops() ([]*loop, error) { return nil, errNoLoop }
 
-func (s *Service) acceptRaw() error { return s.acceptGo() }
+func (s *Service) listen() error { return errNoLoop }
+func (s *Service) unlisten()     {}
 
 func (e *evRelay) close()                              {}
 func (e *evRelay) segments() (in, out uint64, ok bool) { return 0, 0, false }

@@ -52,7 +52,7 @@ type Service struct {
 	cfg    ServiceConfig
 	opts   Options
 	ln     *net.TCPListener
-	lnFile *os.File // the event loop's: ln's socket, waited on by Go's poller for acceptRaw
+	lnFD   int // ln's descriptor, in the event loops' epoll sets; -1 for the goroutine relay
 	addr   netip.AddrPort
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -169,7 +169,7 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 		opts.relay = defaultRelay
 	}
 	if opts.relay == relayEventLoop {
-		if _, err := pickLoop(); err != nil {
+		if _, err := startLoops(); err != nil {
 			opts.Logf("virtual_server %s: no event loop (%v): relaying with goroutines", cfg.Addr, err)
 			opts.relay = relayGoroutine
 		}
@@ -189,16 +189,9 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 		templates: make(map[netip.Addr]*template),
 		conns:     make(map[*relay]struct{}),
 		start:     time.Now(),
+		lnFD:      -1,
 	}
 	s.addr = s.ln.Addr().(*net.TCPAddr).AddrPort()
-	if s.opts.relay == relayEventLoop {
-		// A listener's own SyscallConn cannot wait for readiness; a
-		// duplicate as an *os.File (non-blocking, so in Go's poller) can.
-		if s.lnFile, err = s.ln.File(); err != nil {
-			l.Close()
-			return nil, err
-		}
-	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for _, rc := range cfg.RealServers {
 		d := &dest{cfg: rc, weight0: rc.Weight, checksUp: make([]bool, len(rc.Checks)), up: true}
@@ -238,8 +231,15 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 			}()
 		}
 	}
-	s.wg.Add(1)
-	go s.acceptLoop()
+	if s.opts.relay == relayEventLoop {
+		if err := s.listen(); err != nil {
+			s.Close()
+			return nil, err
+		}
+	} else {
+		s.wg.Add(1)
+		go s.acceptLoop()
+	}
 	return s, nil
 }
 
@@ -369,25 +369,21 @@ func (s *Service) Close() error {
 	}
 	s.mu.Unlock()
 	s.cancel()
-	err := s.ln.Close()
-	if s.lnFile != nil {
-		s.lnFile.Close() // the duplicate keeps the socket listening until closed
+	if s.lnFD >= 0 {
+		s.unlisten()
 	}
+	err := s.ln.Close()
 	s.wg.Wait()
 	return err
 }
 
-// acceptLoop accepts connections until the listener closes: raw sockets
-// for the event loop, *net.TCPConn values for the goroutine relay.
+// acceptLoop accepts connections for the goroutine relay until the
+// listener closes (the event loops accept their own: accept_linux.go).
 func (s *Service) acceptLoop() {
 	defer s.wg.Done()
-	accept := s.acceptGo
-	if s.opts.relay == relayEventLoop {
-		accept = s.acceptRaw
-	}
 	var backoff time.Duration
 	for {
-		err := accept()
+		err := s.acceptGo()
 		if err == nil {
 			backoff = 0
 			continue
