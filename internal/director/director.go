@@ -126,7 +126,7 @@ func Services(cfg *keepalivedconf.Config, maxConns int) ([]dataplane.ServiceConf
 	var out []dataplane.ServiceConfig
 	var warnings []string
 	for _, vs := range cfg.VirtualServers {
-		sc, w, err := dataplane.FromKeepalived(vs)
+		sc, w, err := dataplane.FromKeepalived(vs, security(cfg.Global))
 		warnings = append(warnings, w...)
 		if err != nil {
 			return nil, warnings, err

@@ -11,10 +11,11 @@ import (
 	"net/http"
 	"os/exec"
 	"strings"
-	"syscall"
+
 	"time"
 
 	"github.com/shardcat/shardcat/internal/mysql"
+	"github.com/shardcat/shardcat/internal/script"
 )
 
 // HTTPCheckConfig is the HTTP_GET / SSL_GET specific part of a check.
@@ -34,9 +35,9 @@ type HTTPURL struct {
 
 // MiscCheckConfig is the MISC_CHECK specific part of a check.
 type MiscCheckConfig struct {
-	Path    string        // run with /bin/sh -c
-	Timeout time.Duration // 0 = delay_loop
-	Dynamic bool          // exit 2..255 = up with weight exit-2
+	Cmd     script.Command // misc_path
+	Timeout time.Duration  // 0 = delay_loop
+	Dynamic bool           // exit 2..255 = up with weight exit-2
 }
 
 // MySQLCheckConfig is shardcat's MYSQL_CHECK: a full login, then Query (or
@@ -146,8 +147,9 @@ func statusMatches(code int, ranges [][2]int) bool {
 	return false
 }
 
-// probeMisc runs misc_path through /bin/sh -c in its own process group,
-// killed as a group when misc_timeout passes (a timeout is a failure). Exit
+// probeMisc runs misc_path as keepalived does (script.Exec: no shell, its
+// own process group, killed as a group when misc_timeout passes; a timeout
+// is a failure). Exit
 // 0 is up; with misc_dynamic, exit 2..255 is up with weight exit-2
 // (keepalived's check_misc.c); anything else is down.
 func probeMisc(ctx context.Context, cfg CheckConfig) probeResult {
@@ -159,21 +161,7 @@ func probeMisc(ctx context.Context, cfg CheckConfig) probeResult {
 	if timeout <= 0 {
 		timeout = 5 * time.Second
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", m.Path)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error {
-		if cmd.Process == nil {
-			return nil
-		}
-		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
-	cmd.WaitDelay = 2 * time.Second
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		return probeResult{weight: -1}
-	}
+	err := script.Exec(ctx, m.Cmd, timeout)
 	if err == nil {
 		return probeResult{ok: true, weight: -1}
 	}

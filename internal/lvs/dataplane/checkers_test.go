@@ -20,6 +20,7 @@ import (
 	"github.com/shardcat/shardcat/internal/keepalivedconf"
 	"github.com/shardcat/shardcat/internal/mariadb"
 	"github.com/shardcat/shardcat/internal/mysql"
+	"github.com/shardcat/shardcat/internal/script"
 	"github.com/shardcat/shardcat/internal/testenv"
 )
 
@@ -124,8 +125,15 @@ func writeScript(t *testing.T, dir, name, body string) string {
 func TestMiscCheck(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	misc := func(path string, dynamic bool, timeout time.Duration) CheckConfig {
-		return CheckConfig{DelayLoop: time.Second, Misc: &MiscCheckConfig{Path: path, Dynamic: dynamic, Timeout: timeout}}
+	misc := func(line string, dynamic bool, timeout time.Duration) CheckConfig {
+		argv, err := script.SplitCommand(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return CheckConfig{DelayLoop: time.Second, Misc: &MiscCheckConfig{Cmd: script.Command{Argv: argv}, Dynamic: dynamic, Timeout: timeout}}
+	}
+	exit := func(code int) string {
+		return writeScript(t, dir, fmt.Sprintf("exit%d.sh", code), fmt.Sprintf("exit %d", code))
 	}
 	cases := []struct {
 		name   string
@@ -133,14 +141,16 @@ func TestMiscCheck(t *testing.T) {
 		ok     bool
 		weight int
 	}{
-		{"exit 0", misc("exit 0", false, 0), true, -1},
-		{"exit 1", misc("exit 1", false, 0), false, -1},
-		{"exit 7 static", misc("exit 7", false, 0), false, -1},
-		{"exit 7 dynamic", misc("exit 7", true, 0), true, 5},
-		{"exit 2 dynamic", misc("exit 2", true, 0), true, 0},
-		{"exit 1 dynamic", misc("exit 1", true, 0), false, -1},
-		{"exit 0 dynamic", misc("exit 0", true, 0), true, -1},
-		{"script with args", misc(writeScript(t, dir, "s.sh", `test "$1" = yes`)+" yes", false, 0), true, -1},
+		{"exit 0", misc(exit(0), false, 0), true, -1},
+		{"exit 1", misc(exit(1), false, 0), false, -1},
+		{"exit 7 static", misc(exit(7), false, 0), false, -1},
+		{"exit 7 dynamic", misc(exit(7), true, 0), true, 5},
+		{"exit 2 dynamic", misc(exit(2), true, 0), true, 0},
+		{"exit 1 dynamic", misc(exit(1), true, 0), false, -1},
+		{"exit 0 dynamic", misc(exit(0), true, 0), true, -1},
+		{"script with args", misc(writeScript(t, dir, "s.sh", `test "$1" = "a;b"`)+` "a;b"`, false, 0), true, -1},
+		// As keepalived: no shell, so shell syntax is a missing program.
+		{"no shell", misc("exit 0", false, 0), false, -1},
 		{"missing", misc(filepath.Join(dir, "nope"), false, 0), false, -1},
 	}
 	for _, c := range cases {
@@ -149,7 +159,7 @@ func TestMiscCheck(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	if got := probe(ctx, misc("sleep 30", false, 200*time.Millisecond)); got.ok {
+	if got := probe(ctx, misc("/bin/sleep 30", false, 200*time.Millisecond)); got.ok {
 		t.Errorf("timed-out script counted as up")
 	}
 	if d := time.Since(start); d > 15*time.Second {
@@ -164,11 +174,11 @@ func TestMiscCheck(t *testing.T) {
 		}
 	}
 	setCode(0)
-	script := writeScript(t, dir, "check.sh", `exit "$(cat "$1")"`)
+	check := writeScript(t, dir, "check.sh", `exit "$(cat "$1")"`)
 	be := newBackend(t, "a")
 	s := startService(t, ServiceConfig{RealServers: []RealServerConfig{{Addr: be.addr, Weight: 3, Checks: []CheckConfig{{
 		DelayBeforeRetry: 10 * time.Millisecond, DelayLoop: 20 * time.Millisecond,
-		Misc: &MiscCheckConfig{Path: script + " " + codeFile, Dynamic: true, Timeout: 5 * time.Second},
+		Misc: &MiscCheckConfig{Cmd: script.Command{Argv: []string{check, codeFile}}, Dynamic: true, Timeout: 5 * time.Second},
 	}}}}}, Options{})
 	rs := func() RealServerSnapshot { return s.Snapshot().RealServers[0] }
 	setCode(12)
@@ -365,7 +375,7 @@ func TestFromKeepalivedCheckers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, warnings, err := FromKeepalived(cfg.VirtualServers[0])
+	sc, warnings, err := FromKeepalived(cfg.VirtualServers[0], script.Security{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +394,7 @@ func TestFromKeepalivedCheckers(t *testing.T) {
 		len(h.HTTP.URLs[0].StatusCodes) != 1 || h.HTTP.URLs[0].StatusCodes[0] != [2]int{200, 200} || h.HTTP.URLs[1].Path != "/ready" {
 		t.Errorf("HTTP_GET %+v %+v", h, h.HTTP)
 	}
-	if m := ck[1]; m.Misc == nil || m.Misc.Path != "/usr/local/bin/chk --fast" || m.Misc.Timeout != 4*time.Second || !m.Misc.Dynamic || m.DelayLoop != 7*time.Second {
+	if m := ck[1]; m.Misc == nil || m.Misc.Cmd.String() != "/usr/local/bin/chk --fast" || m.Misc.Timeout != 4*time.Second || !m.Misc.Dynamic || m.DelayLoop != 7*time.Second {
 		t.Errorf("MISC_CHECK %+v %+v", m, m.Misc)
 	}
 	if m := ck[2]; m.MySQL == nil || *m.MySQL != (MySQLCheckConfig{User: "chk", Password: "secret", Database: "app", Query: "SELECT 1"}) || m.Addr.String() != "10.0.0.5:3306" {

@@ -1,24 +1,26 @@
 package dataplane
 
 import (
-	"os/exec"
+	"context"
+	"time"
+
+	"github.com/shardcat/shardcat/internal/script"
 )
 
-// runCommand starts line with /bin/sh -c, as keepalived runs notify_up,
-// notify_down, quorum_up and quorum_down: nobody waits for it on the relay
-// path, its output is discarded and its exit status only logged.
-func (s *Service) runCommand(what, line string) {
-	if line == "" {
-		return
-	}
-	cmd := exec.Command("/bin/sh", "-c", line)
-	if err := cmd.Start(); err != nil {
-		s.opts.Logf("virtual_server %s: %s %q: %v", s.cfg.Addr, what, line, err)
+// commandTimeout bounds a notify_up/down or quorum_up/down run (keepalived
+// has no bound; a hung script must not pile up processes forever).
+const commandTimeout = 30 * time.Second
+
+// runCommand starts c (nil = none), as keepalived runs notify_up,
+// notify_down, quorum_up and quorum_down: nobody waits for it, its output is
+// discarded and a failure only logged.
+func (s *Service) runCommand(what string, c *script.Command) {
+	if c == nil {
 		return
 	}
 	go func() {
-		if err := cmd.Wait(); err != nil {
-			s.opts.Logf("virtual_server %s: %s %q: %v", s.cfg.Addr, what, line, err)
+		if err := script.Exec(context.Background(), *c, commandTimeout); err != nil {
+			s.opts.Logf("virtual_server %s: %s %q: %v", s.cfg.Addr, what, c.String(), err)
 		}
 	}()
 }

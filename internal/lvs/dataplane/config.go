@@ -17,7 +17,9 @@
 // (also when every real server is down), removed or, with
 // sorry_server_inhibit, kept with weight 0 afterwards; inhibit_on_failure
 // keeping a failed real server with weight 0; notify_up/notify_down. Scripts
-// run with /bin/sh -c, are not waited for and their output is discarded.
+// run as keepalived runs them (package script: no shell, script_user,
+// enable_script_security); nobody waits for them and their output is
+// discarded.
 //
 // Counters: InPkts/OutPkts are the client sockets' TCP_INFO tcpi_segs_in
 // (segments from the client) and tcpi_segs_out (segments to it), SYN, FIN
@@ -40,6 +42,7 @@ import (
 
 	"github.com/shardcat/shardcat/internal/keepalivedconf"
 	"github.com/shardcat/shardcat/internal/lvs/sched"
+	"github.com/shardcat/shardcat/internal/script"
 )
 
 // ServiceConfig describes one virtual server.
@@ -68,8 +71,8 @@ type ServiceConfig struct {
 	// being down, and goes down below Quorum-Hysteresis (or at 0). 0 = 1.
 	Quorum     int
 	Hysteresis int
-	QuorumUp   string // sh -c command run when the quorum is gained
-	QuorumDown string // ... and when it is lost
+	QuorumUp   *script.Command // run when the quorum is gained; nil = none
+	QuorumDown *script.Command // ... and when it is lost
 	// SorryServer takes every new connection while the quorum is lost
 	// (also when every real server is down). After the quorum comes back it
 	// is removed, or with SorryServerInhibit kept with weight 0.
@@ -91,12 +94,12 @@ type RealServerConfig struct {
 	Addr             netip.AddrPort
 	Weight           int // 0 = quiesced (no new connections)
 	InhibitOnFailure bool
-	UThreshold       int           // 0 = no connection limit (ipvsadm -x)
-	LThreshold       int           // 0 = resume at 75% of UThreshold (ipvsadm -y)
-	Checks           []CheckConfig // all must be up; none = always up
-	NotifyUp         string        // sh -c command run when the real server comes up
-	NotifyDown       string        // ... and when it goes down
-	ProxyProtocol    int           // 1 or 2: send a PROXY protocol v1/v2 header first; 0 = none
+	UThreshold       int             // 0 = no connection limit (ipvsadm -x)
+	LThreshold       int             // 0 = resume at 75% of UThreshold (ipvsadm -y)
+	Checks           []CheckConfig   // all must be up; none = always up
+	NotifyUp         *script.Command // run when the real server comes up; nil = none
+	NotifyDown       *script.Command // ... and when it goes down
+	ProxyProtocol    int             // 1 or 2: send a PROXY protocol v1/v2 header first; 0 = none
 }
 
 // ApplyGlobal copies global_defs lvs_timeouts (tcp, tcpfin) into cfg where
@@ -111,11 +114,20 @@ func ApplyGlobal(cfg *ServiceConfig, g keepalivedconf.GlobalDefs) {
 }
 
 // command is a keepalivedconf command line ("" for none).
-func command(c *keepalivedconf.Command) string {
+// prepare makes c runnable under the global script settings sec; a
+// script that cannot run (a bad line, an unknown user, insecure under
+// enable_script_security) is left out with a warning, as keepalived
+// disables it.
+func prepare(c *keepalivedconf.Command, sec script.Security, where string, warnings *[]string) *script.Command {
 	if c == nil {
-		return ""
+		return nil
 	}
-	return c.Line
+	cmd, err := script.Prepare(c.Line, c.User, c.Group, sec)
+	if err != nil {
+		*warnings = append(*warnings, fmt.Sprintf("%s: script %q disabled: %v", where, c.Line, err))
+		return nil
+	}
+	return &cmd
 }
 
 // CheckConfig is one health checker: a TCP_CHECK unless HTTP, Misc or
@@ -140,7 +152,7 @@ type CheckConfig struct {
 // TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK and MYSQL_CHECK are run; other
 // checkers are returned as warnings and ignored (the real server then stays
 // up as far as they are concerned).
-func FromKeepalived(vs *keepalivedconf.VirtualServer) (ServiceConfig, []string, error) {
+func FromKeepalived(vs *keepalivedconf.VirtualServer, sec script.Security) (ServiceConfig, []string, error) {
 	var warnings []string
 	if vs.FWMark != 0 || vs.Group != "" || !vs.Addr.IsValid() {
 		return ServiceConfig{}, nil, fmt.Errorf("%s: fwmark and group virtual servers are not supported yet", vs.Pos)
@@ -159,28 +171,22 @@ func FromKeepalived(vs *keepalivedconf.VirtualServer) (ServiceConfig, []string, 
 		PersistenceMask:    vs.PersistenceGranularity,
 		Quorum:             vs.Quorum,
 		Hysteresis:         vs.Hysteresis,
-		QuorumUp:           command(vs.QuorumUp),
-		QuorumDown:         command(vs.QuorumDown),
 		SorryServer:        vs.SorryServer,
 		SorryServerInhibit: vs.SorryServerInhibit,
 	}
-	for _, c := range []*keepalivedconf.Command{vs.QuorumUp, vs.QuorumDown} {
-		if c != nil && (c.User != "" || c.Group != "") {
-			warnings = append(warnings, fmt.Sprintf("%s: virtual_server %s: running quorum scripts as another user is not supported; %q runs as shardcat's user", vs.Pos, vs.Addr, c.Line))
-		}
-	}
+	where := fmt.Sprintf("%s: virtual_server %s", vs.Pos, vs.Addr)
+	cfg.QuorumUp = prepare(vs.QuorumUp, sec, where+": quorum_up", &warnings)
+	cfg.QuorumDown = prepare(vs.QuorumDown, sec, where+": quorum_down", &warnings)
 	if vs.Method == "DR" || vs.Method == "TUN" {
 		warnings = append(warnings, fmt.Sprintf("%s: virtual_server %s: lvs_method %s is forwarded as NAT by the user-space data plane", vs.Pos, vs.Addr, vs.Method))
 	}
 	for _, rs := range vs.RealServers {
 		r := RealServerConfig{Addr: rs.Addr, Weight: rs.Weight, InhibitOnFailure: rs.InhibitOnFailure || vs.InhibitOnFailure,
 			UThreshold: rs.UThreshold, LThreshold: rs.LThreshold,
-			NotifyUp: command(rs.NotifyUp), NotifyDown: command(rs.NotifyDown), ProxyProtocol: rs.ProxyProtocol}
-		for _, c := range []*keepalivedconf.Command{rs.NotifyUp, rs.NotifyDown} {
-			if c != nil && (c.User != "" || c.Group != "") {
-				warnings = append(warnings, fmt.Sprintf("%s: real_server %s: running notify scripts as another user is not supported; %q runs as shardcat's user", rs.Pos, rs.Addr, c.Line))
-			}
-		}
+			ProxyProtocol: rs.ProxyProtocol}
+		where := fmt.Sprintf("%s: real_server %s", rs.Pos, rs.Addr)
+		r.NotifyUp = prepare(rs.NotifyUp, sec, where+": notify_up", &warnings)
+		r.NotifyDown = prepare(rs.NotifyDown, sec, where+": notify_down", &warnings)
 		for _, c := range rs.Checkers {
 			cc := CheckConfig{}
 			switch {
@@ -196,10 +202,12 @@ func FromKeepalived(vs *keepalivedconf.VirtualServer) (ServiceConfig, []string, 
 				}
 				cc.HTTP = h
 			case c.Type == "MISC_CHECK" && c.Misc != nil:
-				cc.Misc = &MiscCheckConfig{Path: c.Misc.Path, Timeout: c.Misc.Timeout, Dynamic: c.Misc.Dynamic}
-				if c.Misc.User != "" || c.Misc.Group != "" {
-					warnings = append(warnings, fmt.Sprintf("%s: MISC_CHECK user/group is not supported; the script runs as shardcat's user", c.Pos))
+				cmd := prepare(&keepalivedconf.Command{Line: c.Misc.Path, User: c.Misc.User, Group: c.Misc.Group}, sec,
+					fmt.Sprintf("%s: MISC_CHECK", c.Pos), &warnings)
+				if cmd == nil {
+					continue // keepalived runs no checker for a disabled script
 				}
+				cc.Misc = &MiscCheckConfig{Cmd: *cmd, Timeout: c.Misc.Timeout, Dynamic: c.Misc.Dynamic}
 			case c.Type == "MYSQL_CHECK" && c.MySQL != nil:
 				cc.MySQL = &MySQLCheckConfig{User: c.MySQL.User, Password: c.MySQL.Password, Database: c.MySQL.Database, Query: c.MySQL.Query}
 			default:

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shardcat/shardcat/internal/keepalivedconf"
+	"github.com/shardcat/shardcat/internal/script"
 )
 
 // backend is a TCP server on 127.0.0.1 that greets each connection with its
@@ -515,7 +516,7 @@ func TestFromKeepalived(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, warnings, err := FromKeepalived(cfg.VirtualServers[0])
+	sc, warnings, err := FromKeepalived(cfg.VirtualServers[0], script.Security{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -543,7 +544,7 @@ func TestFromKeepalived(t *testing.T) {
 	if len(udp.VirtualServers) != 1 {
 		t.Fatalf("UDP config not read: %v", findings)
 	}
-	if _, _, err := FromKeepalived(udp.VirtualServers[0]); err == nil || !strings.Contains(err.Error(), "UDP") {
+	if _, _, err := FromKeepalived(udp.VirtualServers[0], script.Security{}); err == nil || !strings.Contains(err.Error(), "UDP") {
 		t.Errorf("UDP service: %v", err)
 	}
 }

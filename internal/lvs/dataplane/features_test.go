@@ -16,6 +16,7 @@ import (
 
 	"github.com/shardcat/shardcat/internal/keepalivedconf"
 	"github.com/shardcat/shardcat/internal/proxyproto"
+	"github.com/shardcat/shardcat/internal/script"
 	"github.com/shardcat/shardcat/internal/testenv"
 )
 
@@ -65,9 +66,9 @@ func TestStartWithQuorumDown(t *testing.T) {
 	ck[0].Addr = dead.Addr().(*net.TCPAddr).AddrPort()
 	dead.Close() // the check fails: a stays down
 	s := startService(t, ServiceConfig{Scheduler: "rr", SorryServer: sorry.addr,
-		QuorumDown: fmt.Sprintf("echo quorum_down >> %s", log),
+		QuorumDown: logEvent(t, "quorum_down", log),
 		RealServers: []RealServerConfig{{Addr: a.addr, Weight: 1, Checks: ck,
-			NotifyDown: fmt.Sprintf("echo down_a >> %s", log)}}}, Options{})
+			NotifyDown: logEvent(t, "down_a", log)}}}, Options{})
 	if s.QuorumUp() {
 		t.Fatal("alpha real server down, yet quorum up")
 	}
@@ -99,6 +100,15 @@ func TestStartWithQuorumDown(t *testing.T) {
 	}
 }
 
+// logEvent is a script command that appends word to the file log.
+func logEvent(t *testing.T, word, log string) *script.Command {
+	sh := filepath.Join(filepath.Dir(log), "log-event.sh")
+	if _, err := os.Stat(sh); err != nil {
+		sh = writeScript(t, filepath.Dir(log), "log-event.sh", `echo "$1" >> "$2"`)
+	}
+	return &script.Command{Argv: []string{sh, word, log}}
+}
+
 // readLines returns the lines of the file at path ("" when missing).
 func readLines(path string) string {
 	b, _ := os.ReadFile(path)
@@ -118,7 +128,7 @@ func TestQuorumSorryServerAndNotify(t *testing.T) {
 	a, b, c := three(t)
 	sorry := newBackend(t, "sorry")
 	log := filepath.Join(t.TempDir(), "events")
-	echo := func(word string) string { return fmt.Sprintf("echo %s >> %s", word, log) }
+	echo := func(word string) *script.Command { return logEvent(t, word, log) }
 	cfg := ServiceConfig{Scheduler: "rr", Quorum: 2, QuorumUp: echo("quorum_up"), QuorumDown: echo("quorum_down"),
 		SorryServer: sorry.addr}
 	for _, be := range []*backend{a, b, c} {
@@ -462,22 +472,62 @@ virtual_server 10.0.0.100 3306 {
 	if err != nil || keepalivedconf.HasErrors(findings) {
 		t.Fatal(err, findings)
 	}
-	sc, warnings, err := FromKeepalived(cfg.VirtualServers[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if w := strings.Join(warnings, "\n"); !strings.Contains(w, `running notify scripts as another user is not supported; "/bin/echo down"`) {
-		t.Errorf("warnings:\n%s", w)
+	sc, warnings, err := FromKeepalived(cfg.VirtualServers[0], script.Security{})
+	if err != nil || len(warnings) != 0 {
+		t.Fatal(err, warnings)
 	}
 	ApplyGlobal(&sc, cfg.Global)
-	if sc.Quorum != 3 || sc.Hysteresis != 1 || sc.QuorumUp != "/bin/true up" || sc.QuorumDown != "/bin/true down" ||
+	if sc.Quorum != 3 || sc.Hysteresis != 1 || sc.QuorumUp.String() != "/bin/true up" || sc.QuorumDown.String() != "/bin/true down" ||
 		sc.SorryServer.String() != "10.0.0.9:3306" || !sc.SorryServerInhibit ||
 		sc.IdleTimeout != 600*time.Second || sc.FinTimeout != 30*time.Second {
 		t.Errorf("service %+v", sc)
 	}
 	rs := sc.RealServers[0]
-	if rs.ProxyProtocol != 2 || rs.NotifyUp != "/bin/echo up" || rs.NotifyDown != "/bin/echo down" {
+	if rs.ProxyProtocol != 2 || rs.NotifyUp.String() != "/bin/echo up" || rs.NotifyDown.String() != "/bin/echo down" {
 		t.Errorf("real server %+v", rs)
+	}
+	// notify_down's user: as root the script runs as nobody; otherwise as
+	// ourselves (only root can switch users).
+	if os.Geteuid() == 0 && (rs.NotifyDown.Cred == nil || rs.NotifyDown.Cred.Uid != 65534) {
+		t.Errorf("notify_down as nobody: %+v", rs.NotifyDown.Cred)
+	}
+
+	// enable_script_security disables a script others can replace (its
+	// directory is world-writable), with a warning naming it; the checker
+	// of a disabled MISC_CHECK is left out.
+	dir := t.TempDir()
+	os.Chmod(dir, 0o777)
+	unsafe := writeScript(t, dir, "notify.sh", "true")
+	src2 := fmt.Sprintf(`virtual_server 10.0.0.100 3306 {
+    protocol TCP
+    quorum_up %[1]s
+    real_server 10.0.0.5 3306 {
+        notify_up %[1]s
+        MISC_CHECK {
+            misc_path %[1]s
+        }
+    }
+}
+`, unsafe)
+	cfg, findings, err = keepalivedconf.Parse("k.conf", []byte(src2), keepalivedconf.Options{})
+	if err != nil || keepalivedconf.HasErrors(findings) {
+		t.Fatal(err, findings)
+	}
+	sc, warnings, err = FromKeepalived(cfg.VirtualServers[0], script.Security{Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.QuorumUp != nil || sc.RealServers[0].NotifyUp != nil || len(sc.RealServers[0].Checks) != 0 || len(warnings) != 3 {
+		t.Errorf("insecure scripts kept: %+v\nwarnings %q", sc, warnings)
+	}
+	for _, w := range warnings {
+		if !strings.Contains(w, unsafe) || !strings.Contains(w, "disabled") {
+			t.Errorf("warning %q", w)
+		}
+	}
+	sc, warnings, err = FromKeepalived(cfg.VirtualServers[0], script.Security{})
+	if err != nil || len(warnings) != 0 || sc.QuorumUp == nil || len(sc.RealServers[0].Checks) != 1 {
+		t.Errorf("without script security: %+v %q %v", sc, warnings, err)
 	}
 	var none ServiceConfig
 	ApplyGlobal(&none, keepalivedconf.GlobalDefs{})

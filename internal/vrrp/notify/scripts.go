@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/shardcat/shardcat/internal/keepalivedconf"
-	"github.com/shardcat/shardcat/internal/vrrp/track"
+	"github.com/shardcat/shardcat/internal/script"
 )
 
 // DefaultTimeout bounds a notify script's run (keepalived has no bound; a
@@ -31,34 +31,12 @@ func (e Event) Kind() string {
 }
 
 // Security is what global_defs says about running scripts.
-type Security struct {
-	Enabled bool   // enable_script_security
-	User    string // script_user: default identity when running as root
-	Group   string
-}
+type Security = script.Security
 
-// Prepare turns a notify/track command line into a runnable command with
-// its identity, refusing (as keepalived does) an insecure script when
-// script security is on.
-func Prepare(c *keepalivedconf.Command, sec Security) (track.Command, error) {
-	argv, err := track.SplitCommand(c.Line)
-	if err != nil {
-		return track.Command{}, err
-	}
-	u, g := c.User, c.Group
-	if u == "" {
-		u, g = sec.User, sec.Group
-	}
-	cred, err := track.Identity(u, g)
-	if err != nil {
-		return track.Command{}, err
-	}
-	if sec.Enabled {
-		if err := track.CheckSecure(argv[0], cred); err != nil {
-			return track.Command{}, err
-		}
-	}
-	return track.Command{Argv: argv, Cred: cred}, nil
+// Prepare turns a notify/track command into a runnable command with its
+// identity (script.Prepare).
+func Prepare(c *keepalivedconf.Command, sec Security) (script.Command, error) {
+	return script.Prepare(c.Line, c.User, c.Group, sec)
 }
 
 // Scripts runs notify scripts in order, one at a time.
@@ -114,7 +92,7 @@ func (s *Scripts) queue(c *keepalivedconf.Command, sec Security, e Event, args [
 		timeout = DefaultTimeout
 	}
 	if !s.q.add(func() {
-		if err := track.Exec(context.Background(), cmd, timeout, args...); err != nil {
+		if err := script.Exec(context.Background(), cmd, timeout, args...); err != nil {
 			s.logf("%s (%s): %v", what, e.State, err)
 		}
 	}) {

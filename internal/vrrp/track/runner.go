@@ -3,12 +3,14 @@ package track
 import (
 	"context"
 	"time"
+
+	"github.com/shardcat/shardcat/internal/script"
 )
 
 // Script is a vrrp_script ready to run.
 type Script struct {
 	Name     string
-	Cmd      Command
+	Cmd      script.Command
 	Interval time.Duration
 	Timeout  time.Duration // = Interval when 0
 	Rise     int
@@ -30,7 +32,7 @@ func (s Script) timeout() time.Duration {
 // Check runs s once and feeds the result to c; it returns the error of the
 // run (nil on success).
 func Check(ctx context.Context, s Script, c *Counter) error {
-	err := Exec(ctx, s.Cmd, s.timeout())
+	err := script.Exec(ctx, s.Cmd, s.timeout())
 	c.Observe(err == nil)
 	return err
 }
@@ -54,7 +56,7 @@ func RunScript(ctx context.Context, s Script, logf func(string, ...any), onChang
 	}
 	for {
 		started := time.Now()
-		err := Exec(ctx, s.Cmd, s.timeout())
+		err := script.Exec(ctx, s.Cmd, s.timeout())
 		if ctx.Err() != nil {
 			return
 		}

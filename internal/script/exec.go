@@ -1,4 +1,8 @@
-package track
+// Package script runs keepalived's scripts (vrrp_script, notify*, MISC_CHECK,
+// notify_up/down, quorum_up/down) the way keepalived does: split into words
+// without a shell, in their own process group, as script_user, refused
+// when enable_script_security finds them writable by others.
+package script
 
 import (
 	"context"
@@ -178,4 +182,34 @@ func Exec(ctx context.Context, c Command, timeout time.Duration, extra ...string
 	// Children that ignored SIGTERM may outlive the leader.
 	syscall.Kill(-pgid, syscall.SIGKILL)
 	return why
+}
+
+// Security is what global_defs says about running scripts.
+type Security struct {
+	Enabled bool   // enable_script_security
+	User    string // script_user: default identity when running as root
+	Group   string
+}
+
+// Prepare turns a script line (with its own user and group, "" = the
+// default) into a runnable command with its identity, refusing, as
+// keepalived does, an insecure script when script security is on.
+func Prepare(line, userName, group string, sec Security) (Command, error) {
+	argv, err := SplitCommand(line)
+	if err != nil {
+		return Command{}, err
+	}
+	if userName == "" {
+		userName, group = sec.User, sec.Group
+	}
+	cred, err := Identity(userName, group)
+	if err != nil {
+		return Command{}, err
+	}
+	if sec.Enabled {
+		if err := CheckSecure(argv[0], cred); err != nil {
+			return Command{}, err
+		}
+	}
+	return Command{Argv: argv, Cred: cred}, nil
 }
