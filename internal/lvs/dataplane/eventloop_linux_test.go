@@ -504,23 +504,33 @@ func TestConnectFailures(t *testing.T) {
 	}
 }
 
-// TestSeveralLoops runs the loop tests again in a child process with two
-// loops, which share each listener (EPOLLEXCLUSIVE) and each relay the
+// TestOtherLoopCount runs the loop tests again in a child process with
+// another number of loops: one if this process has several (one per P),
+// else two, which share each listener (EPOLLEXCLUSIVE) and each relay the
 // connections they accepted.
-func TestSeveralLoops(t *testing.T) {
-	if os.Getenv("SHARDCAT_RELAY_LOOPS") != "" {
+func TestOtherLoopCount(t *testing.T) {
+	if want := os.Getenv("SHARDCAT_RELAY_LOOPS"); want != "" {
 		// The child: check that it has the loops it was asked for.
 		ls, err := startLoops()
-		if err != nil || len(ls) != 2 {
-			t.Fatalf("%d loops, %v", len(ls), err)
+		if err != nil || fmt.Sprint(len(ls)) != want {
+			t.Fatalf("%d loops, want %s: %v", len(ls), want, err)
 		}
 		return
 	}
+	ls, err := startLoops()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := "2"
+	if len(ls) > 1 {
+		other = "1"
+	}
 	cmd := exec.Command(os.Args[0], "-test.count=1",
-		"-test.run", "^(TestSeveralLoops|TestRoundRobin|TestWeightedRoundRobin|TestPersistence|TestMaxConns|TestConnectFailures|TestEventLoop.*)$")
-	cmd.Env = append(os.Environ(), "SHARDCAT_RELAY_LOOPS=2", "GOMAXPROCS=2")
+		"-test.run", "^(TestOtherLoopCount|TestRoundRobin|TestWeightedRoundRobin|TestPersistence|TestMaxConns|TestConnectFailures|TestEventLoop.*)$")
+	cmd.Env = append(os.Environ(), "SHARDCAT_RELAY_LOOPS="+other, "GOMAXPROCS=2")
 	out, err := cmd.CombinedOutput()
 	if err != nil || !bytes.Contains(out, []byte("PASS")) {
-		t.Fatalf("with two loops: %v\n%s", err, out)
+		t.Fatalf("with %s loops: %v\n%s", other, err, out)
 	}
+	t.Logf("%d loops here, %s in the child: passed", len(ls), other)
 }
