@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -310,6 +311,17 @@ func lockedLogf(w io.Writer) func(format string, args ...any) {
 	}
 }
 
+// finding formats a data-plane message "FILE:LINE: text" as the parser's
+// findings are: "FILE:LINE: severity: text".
+func finding(severity, msg string) string {
+	if m := posPrefix.FindStringSubmatch(msg); m != nil {
+		return m[1] + ": " + severity + ": " + m[2]
+	}
+	return severity + ": " + msg
+}
+
+var posPrefix = regexp.MustCompile(`^([^ ]+:\d+): (.*)$`)
+
 // checkConfig prints the findings to stderr (like keepalived -t), then the
 // configuration as read to stdout, and a one-line summary.
 func checkConfig(path string, opts keepalivedconf.Options, s stdio) int {
@@ -325,6 +337,19 @@ func checkConfig(path string, opts keepalivedconf.Options, s stdio) int {
 			errs++
 		} else {
 			warnings++
+		}
+	}
+	// What the data plane refuses or warns about (fwmark services, UDP,
+	// disabled scripts) is reported here too, not first at start.
+	if !keepalivedconf.HasErrors(findings) {
+		_, dpWarnings, err := director.Services(cfg, 0)
+		for _, w := range dpWarnings {
+			fmt.Fprintln(s.err, finding("warning", w))
+			warnings++
+		}
+		if err != nil {
+			fmt.Fprintln(s.err, finding("error", err.Error()))
+			errs++
 		}
 	}
 	fmt.Fprintf(s.out, "# %s as shardcat director reads it (defaults filled in)\n", path)

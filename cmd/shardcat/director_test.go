@@ -37,7 +37,9 @@ func TestDirectorCheckClean(t *testing.T) {
 			t.Errorf("dump lacks %q:\n%s", want, out)
 		}
 	}
-	if !strings.Contains(errOut, "0 error(s), 0 warning(s); 1 vrrp_instance, 1 virtual_server") {
+	// The one warning is the data plane's: DR is forwarded as NAT.
+	if !strings.Contains(errOut, "seed-master-clean.conf:29: warning: virtual_server 192.168.100.100:8066: lvs_method DR is forwarded as NAT") ||
+		!strings.Contains(errOut, "0 error(s), 1 warning(s); 1 vrrp_instance, 1 virtual_server") {
 		t.Errorf("summary missing from stderr:\n%s", errOut)
 	}
 }
@@ -220,5 +222,18 @@ func TestDirectorStatusTable(t *testing.T) {
 	code, _, errOut := runShardcat(t, "director", "status", "--socket", sock)
 	if code != 1 || !strings.Contains(errOut, sock) {
 		t.Errorf("status without a director: exit %d, %q", code, errOut)
+	}
+}
+
+// TestDirectorCheckDataPlaneRefusal: --check reports what the data plane
+// refuses (a fwmark service) as an error at its line, not first at start.
+func TestDirectorCheckDataPlaneRefusal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fw.conf")
+	if err := os.WriteFile(path, []byte("virtual_server fwmark 3 {\n    lb_algo rr\n    lb_kind NAT\n    real_server 127.0.0.1 3306 {\n        weight 1\n    }\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runShardcat(t, "director", "-f", path, "--check")
+	if code != 1 || !strings.Contains(errOut, path+":1: error: virtual_server fwmark 3: fwmark services are not supported") {
+		t.Errorf("exit %d, stderr:\n%s", code, errOut)
 	}
 }

@@ -99,9 +99,11 @@ func (r *runner) stop() {
 	<-r.done
 }
 
+// service is one virtual_server block: one data-plane service, or one per
+// address of its virtual_server_group.
 type service struct {
-	cfg dataplane.ServiceConfig
-	svc *dataplane.Service
+	cfg  dataplane.ServiceConfig
+	svcs []*dataplane.Service
 }
 
 // New returns an idle director.
@@ -126,7 +128,13 @@ func Services(cfg *keepalivedconf.Config, maxConns int) ([]dataplane.ServiceConf
 	var out []dataplane.ServiceConfig
 	var warnings []string
 	for _, vs := range cfg.VirtualServers {
-		sc, w, err := dataplane.FromKeepalived(vs, security(cfg.Global))
+		var group *keepalivedconf.VirtualServerGroup
+		for _, g := range cfg.VirtualServerGroups {
+			if g.Name == vs.Group {
+				group = g
+			}
+		}
+		sc, w, err := dataplane.FromKeepalived(vs, group, security(cfg.Global))
 		warnings = append(warnings, w...)
 		if err != nil {
 			return nil, warnings, err
@@ -167,7 +175,7 @@ func (d *Director) Start(cfg *keepalivedconf.Config) error {
 				x.drv.Close()
 			}
 			d.closeServices()
-			return fmt.Errorf("virtual_server %s: %w", sc.Addr, err)
+			return fmt.Errorf("virtual_server %s: %w", sc.Key(), err)
 		}
 	}
 	d.scriptsN = notify.NewScripts(d.logf)
@@ -272,7 +280,7 @@ func (d *Director) Reload(cfg *keepalivedconf.Config) (Diff, error) {
 	}
 	kept := d.services[:0]
 	for _, s := range d.services {
-		if stop[s.cfg.Addr.String()] {
+		if stop[s.cfg.Key()] {
 			d.closeService(s)
 		} else {
 			kept = append(kept, s)
@@ -281,9 +289,9 @@ func (d *Director) Reload(cfg *keepalivedconf.Config) (Diff, error) {
 	d.services = kept
 	for _, k := range diff.StartServices {
 		for _, sc := range svcs {
-			if sc.Addr.String() == k {
+			if sc.Key() == k {
 				if err := d.startService(sc); err != nil {
-					d.logf("reload: virtual_server %s: %v", sc.Addr, err)
+					d.logf("reload: virtual_server %s: %v", k, err)
 				}
 			}
 		}
@@ -502,20 +510,34 @@ func security(g keepalivedconf.GlobalDefs) notify.Security {
 }
 
 func (d *Director) startService(sc dataplane.ServiceConfig) error {
-	svc, err := dataplane.Start(sc, dataplane.Options{Logf: d.logf})
-	if err != nil {
-		return err
+	opts := dataplane.Options{Logf: d.logf}
+	var svcs []*dataplane.Service
+	if sc.Group != "" {
+		var err error
+		if svcs, err = dataplane.StartGroup(sc, opts); err != nil {
+			return err
+		}
+	} else {
+		svc, err := dataplane.Start(sc, opts)
+		if err != nil {
+			return err
+		}
+		svcs = []*dataplane.Service{svc}
 	}
-	d.services = append(d.services, &service{cfg: sc, svc: svc})
-	fmt.Fprintln(d.out, svc)
+	d.services = append(d.services, &service{cfg: sc, svcs: svcs})
+	for _, svc := range svcs {
+		fmt.Fprintln(d.out, svc)
+	}
 	return nil
 }
 
 func (d *Director) closeService(s *service) {
-	s.svc.Close()
-	ss := s.svc.Snapshot()
-	fmt.Fprintf(d.out, "virtual_server %s stopped: %d connection(s), %d bytes in, %d bytes out\n",
-		s.svc.Config().Addr, ss.Conns, ss.InBytes, ss.OutBytes)
+	for _, svc := range s.svcs {
+		svc.Close()
+		ss := svc.Snapshot()
+		fmt.Fprintf(d.out, "virtual_server %s stopped: %d connection(s), %d bytes in, %d bytes out\n",
+			svc.Config().Addr, ss.Conns, ss.InBytes, ss.OutBytes)
+	}
 }
 
 func (d *Director) closeServices() {
@@ -531,9 +553,11 @@ func (d *Director) publish() {
 	if d.opts.Control == nil {
 		return
 	}
-	src := make([]ipvsadm.Source, len(d.services))
-	for i, s := range d.services {
-		src[i] = s.svc
+	var src []ipvsadm.Source
+	for _, s := range d.services {
+		for _, svc := range s.svcs {
+			src = append(src, svc)
+		}
 	}
 	d.opts.Control.SetSources(src)
 }

@@ -102,11 +102,11 @@ func Plan(old, cur *keepalivedconf.Config, oldSvcs, curSvcs []dataplane.ServiceC
 	}
 	oldBy := map[string]dataplane.ServiceConfig{}
 	for _, s := range oldSvcs {
-		oldBy[s.Addr.String()] = s
+		oldBy[s.Key()] = s
 	}
 	seen := map[string]bool{}
 	for _, s := range curSvcs {
-		k := s.Addr.String()
+		k := s.Key()
 		seen[k] = true
 		switch o, ok := oldBy[k]; {
 		case !ok:
@@ -119,8 +119,8 @@ func Plan(old, cur *keepalivedconf.Config, oldSvcs, curSvcs []dataplane.ServiceC
 		}
 	}
 	for _, s := range oldSvcs {
-		if !seen[s.Addr.String()] {
-			d.StopServices = append(d.StopServices, s.Addr.String())
+		if !seen[s.Key()] {
+			d.StopServices = append(d.StopServices, s.Key())
 		}
 	}
 	return d

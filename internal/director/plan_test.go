@@ -102,6 +102,40 @@ func TestScenarioReloadPlanServices(t *testing.T) {
 	if !reflect.DeepEqual(d.StopServices, []string{"10.0.0.100:80"}) || len(d.StartServices) != 0 {
 		t.Errorf("Plan = %+v", d)
 	}
+	// A virtual_server_group is one unit: a new address in the group
+	// restarts the group, named by it.
+	g := dataplane.ServiceConfig{Group: "G", Scheduler: "rr", Members: []netip.AddrPort{netip.MustParseAddrPort("10.0.0.1:3306")}}
+	g2 := g
+	g2.Members = append(g2.Members, netip.MustParseAddrPort("10.0.0.2:3306"))
+	d = Plan(empty, empty, []dataplane.ServiceConfig{g, b}, []dataplane.ServiceConfig{g2, b})
+	if !reflect.DeepEqual(d.StopServices, []string{"group G"}) || !reflect.DeepEqual(d.StartServices, []string{"group G"}) {
+		t.Errorf("Plan = %+v", d)
+	}
+}
+
+// TestServicesGroup: a `virtual_server group NAME` block becomes one
+// service configuration with the group's addresses (ranges expanded).
+func TestServicesGroup(t *testing.T) {
+	cfg := parse(t, `virtual_server_group DB {
+    10.0.0.10-11 3306
+    10.0.0.20 3307
+}
+virtual_server group DB {
+    lb_algo wrr
+    protocol TCP
+    real_server 10.0.1.1 3306 {
+        weight 2
+    }
+}
+`)
+	svcs, warnings, err := Services(cfg, 0)
+	if err != nil || len(warnings) != 0 || len(svcs) != 1 {
+		t.Fatal(svcs, warnings, err)
+	}
+	want := []netip.AddrPort{netip.MustParseAddrPort("10.0.0.10:3306"), netip.MustParseAddrPort("10.0.0.11:3306"), netip.MustParseAddrPort("10.0.0.20:3307")}
+	if sc := svcs[0]; sc.Key() != "group DB" || !reflect.DeepEqual(sc.Members, want) || sc.Scheduler != "wrr" {
+		t.Errorf("service %+v", sc)
+	}
 }
 
 func TestScenarioTrackingWants(t *testing.T) {

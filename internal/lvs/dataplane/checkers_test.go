@@ -375,7 +375,7 @@ func TestFromKeepalivedCheckers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, warnings, err := FromKeepalived(cfg.VirtualServers[0], script.Security{})
+	sc, warnings, err := FromKeepalived(cfg.VirtualServers[0], nil, script.Security{})
 	if err != nil {
 		t.Fatal(err)
 	}

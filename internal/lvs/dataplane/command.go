@@ -15,8 +15,8 @@ const commandTimeout = 30 * time.Second
 // notify_down, quorum_up and quorum_down: nobody waits for it, its output is
 // discarded and a failure only logged.
 func (s *Service) runCommand(what string, c *script.Command) {
-	if c == nil {
-		return
+	if c == nil || s.opts.member {
+		return // a group's scripts run once, for its first member
 	}
 	go func() {
 		if err := script.Exec(context.Background(), *c, commandTimeout); err != nil {

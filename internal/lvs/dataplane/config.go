@@ -63,6 +63,12 @@ type ServiceConfig struct {
 	// there. Off by default, as in the kernel.
 	ExpireQuiescentTemplate bool
 
+	// Group names the virtual_server_group of a `virtual_server group
+	// NAME` block, whose addresses are Members (StartGroup runs one
+	// service per member; Addr is then the member's).
+	Group   string
+	Members []netip.AddrPort
+
 	DialTimeout time.Duration // connect timeout to real servers; 0 = 5s
 	RealServers []RealServerConfig
 
@@ -114,6 +120,15 @@ func ApplyGlobal(cfg *ServiceConfig, g keepalivedconf.GlobalDefs) {
 }
 
 // command is a keepalivedconf command line ("" for none).
+// Key names the configuration among a director's services: its address,
+// or its group.
+func (c ServiceConfig) Key() string {
+	if c.Group != "" {
+		return "group " + c.Group
+	}
+	return c.Addr.String()
+}
+
 // prepare makes c runnable under the global script settings sec; a
 // script that cannot run (a bad line, an unknown user, insecure under
 // enable_script_security) is left out with a warning, as keepalived
@@ -152,19 +167,52 @@ type CheckConfig struct {
 // TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK and MYSQL_CHECK are run; other
 // checkers are returned as warnings and ignored (the real server then stays
 // up as far as they are concerned).
-func FromKeepalived(vs *keepalivedconf.VirtualServer, sec script.Security) (ServiceConfig, []string, error) {
+//
+// group is the virtual_server_group a `virtual_server group NAME` block
+// names (nil otherwise): its address entries become Members; fwmark
+// entries are refused, as fwmark services are.
+func FromKeepalived(vs *keepalivedconf.VirtualServer, group *keepalivedconf.VirtualServerGroup, sec script.Security) (ServiceConfig, []string, error) {
 	var warnings []string
-	if vs.FWMark != 0 || vs.Group != "" || !vs.Addr.IsValid() {
-		return ServiceConfig{}, nil, fmt.Errorf("%s: fwmark and group virtual servers are not supported yet", vs.Pos)
+	var members []netip.AddrPort
+	switch {
+	case vs.FWMark != 0:
+		return ServiceConfig{}, nil, fmt.Errorf("%s: virtual_server fwmark %d: fwmark services are not supported (the user-space data plane sees no firewall marks); use virtual_server IP PORT or a virtual_server_group of addresses", vs.Pos, vs.FWMark)
+	case vs.Group != "":
+		if group == nil || group.Name != vs.Group {
+			return ServiceConfig{}, nil, fmt.Errorf("%s: virtual_server group %s: no such virtual_server_group", vs.Pos, vs.Group)
+		}
+		for _, e := range group.Entries {
+			if e.FWMark != 0 {
+				return ServiceConfig{}, nil, fmt.Errorf("%s: virtual_server_group %s: fwmark %d: fwmark entries are not supported (the user-space data plane sees no firewall marks)", group.Pos, group.Name, e.FWMark)
+			}
+			addrs, err := groupAddrs(e.First, e.Last, e.Port)
+			if err != nil {
+				return ServiceConfig{}, nil, fmt.Errorf("%s: virtual_server_group %s: %s %d: %v", group.Pos, group.Name, e.First, e.Port, err)
+			}
+			members = append(members, addrs...)
+		}
+		if len(members) == 0 {
+			return ServiceConfig{}, nil, fmt.Errorf("%s: virtual_server_group %s has no address", group.Pos, group.Name)
+		}
+	case !vs.Addr.IsValid():
+		return ServiceConfig{}, nil, fmt.Errorf("%s: virtual_server without an address", vs.Pos)
+	case vs.Addr.Port() == 0:
+		return ServiceConfig{}, nil, fmt.Errorf("%s: virtual_server %s: port 0 (every port) is not supported by the user-space data plane", vs.Pos, vs.Addr)
+	}
+	name := vs.Addr.String()
+	if vs.Group != "" {
+		name = "group " + vs.Group
 	}
 	if vs.Protocol != "TCP" {
-		return ServiceConfig{}, nil, fmt.Errorf("%s: virtual_server %s: protocol %s is not supported yet (only TCP)", vs.Pos, vs.Addr, vs.Protocol)
+		return ServiceConfig{}, nil, fmt.Errorf("%s: virtual_server %s: protocol %s is not supported yet (only TCP)", vs.Pos, name, vs.Protocol)
 	}
 	if _, err := sched.New(vs.Scheduler, sched.Flags{}); err != nil {
 		return ServiceConfig{}, nil, fmt.Errorf("%s: %v", vs.Pos, err)
 	}
 	cfg := ServiceConfig{
 		Addr:               vs.Addr,
+		Group:              vs.Group,
+		Members:            members,
 		Scheduler:          vs.Scheduler,
 		Method:             vs.Method,
 		PersistenceTimeout: vs.PersistenceTimeout,
@@ -174,11 +222,11 @@ func FromKeepalived(vs *keepalivedconf.VirtualServer, sec script.Security) (Serv
 		SorryServer:        vs.SorryServer,
 		SorryServerInhibit: vs.SorryServerInhibit,
 	}
-	where := fmt.Sprintf("%s: virtual_server %s", vs.Pos, vs.Addr)
+	where := fmt.Sprintf("%s: virtual_server %s", vs.Pos, name)
 	cfg.QuorumUp = prepare(vs.QuorumUp, sec, where+": quorum_up", &warnings)
 	cfg.QuorumDown = prepare(vs.QuorumDown, sec, where+": quorum_down", &warnings)
 	if vs.Method == "DR" || vs.Method == "TUN" {
-		warnings = append(warnings, fmt.Sprintf("%s: virtual_server %s: lvs_method %s is forwarded as NAT by the user-space data plane", vs.Pos, vs.Addr, vs.Method))
+		warnings = append(warnings, fmt.Sprintf("%s: virtual_server %s: lvs_method %s is forwarded as NAT by the user-space data plane", vs.Pos, name, vs.Method))
 	}
 	for _, rs := range vs.RealServers {
 		r := RealServerConfig{Addr: rs.Addr, Weight: rs.Weight, InhibitOnFailure: rs.InhibitOnFailure || vs.InhibitOnFailure,

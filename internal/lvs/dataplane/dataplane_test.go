@@ -516,7 +516,7 @@ func TestFromKeepalived(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, warnings, err := FromKeepalived(cfg.VirtualServers[0], script.Security{})
+	sc, warnings, err := FromKeepalived(cfg.VirtualServers[0], nil, script.Security{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -544,7 +544,7 @@ func TestFromKeepalived(t *testing.T) {
 	if len(udp.VirtualServers) != 1 {
 		t.Fatalf("UDP config not read: %v", findings)
 	}
-	if _, _, err := FromKeepalived(udp.VirtualServers[0], script.Security{}); err == nil || !strings.Contains(err.Error(), "UDP") {
+	if _, _, err := FromKeepalived(udp.VirtualServers[0], nil, script.Security{}); err == nil || !strings.Contains(err.Error(), "UDP") {
 		t.Errorf("UDP service: %v", err)
 	}
 }

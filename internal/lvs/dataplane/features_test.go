@@ -472,7 +472,7 @@ virtual_server 10.0.0.100 3306 {
 	if err != nil || keepalivedconf.HasErrors(findings) {
 		t.Fatal(err, findings)
 	}
-	sc, warnings, err := FromKeepalived(cfg.VirtualServers[0], script.Security{})
+	sc, warnings, err := FromKeepalived(cfg.VirtualServers[0], nil, script.Security{})
 	if err != nil || len(warnings) != 0 {
 		t.Fatal(err, warnings)
 	}
@@ -513,7 +513,7 @@ virtual_server 10.0.0.100 3306 {
 	if err != nil || keepalivedconf.HasErrors(findings) {
 		t.Fatal(err, findings)
 	}
-	sc, warnings, err = FromKeepalived(cfg.VirtualServers[0], script.Security{Enabled: true})
+	sc, warnings, err = FromKeepalived(cfg.VirtualServers[0], nil, script.Security{Enabled: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -525,7 +525,7 @@ virtual_server 10.0.0.100 3306 {
 			t.Errorf("warning %q", w)
 		}
 	}
-	sc, warnings, err = FromKeepalived(cfg.VirtualServers[0], script.Security{})
+	sc, warnings, err = FromKeepalived(cfg.VirtualServers[0], nil, script.Security{})
 	if err != nil || len(warnings) != 0 || sc.QuorumUp == nil || len(sc.RealServers[0].Checks) != 1 {
 		t.Errorf("without script security: %+v %q %v", sc, warnings, err)
 	}

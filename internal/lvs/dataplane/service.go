@@ -21,6 +21,11 @@ type Options struct {
 	Now  func() time.Time                 // persistence clock; nil = time.Now
 
 	relay relayKind // tests and benchmarks; zero = defaultRelay
+
+	// A virtual_server_group's members (StartGroup): the first runs the
+	// checkers for all of them; the others neither check nor run scripts.
+	member   bool
+	checkFor []*Service // the first member: every member, [0] to be itself
 }
 
 // relayKind is how established connections are relayed.
@@ -222,12 +227,30 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 			opts.Logf("%s", msg)
 		}
 	}
-	for _, d := range s.dests {
+	members := []*Service{s}
+	if cf := s.opts.checkFor; cf != nil {
+		cf[0] = s // StartGroup leaves the first member's place for it
+		members = cf
+	}
+	for di, d := range s.dests {
 		for i, c := range d.cfg.Checks {
+			if s.opts.member {
+				break // the first member checks for the group
+			}
 			s.wg.Add(1)
 			go func() {
 				defer s.wg.Done()
-				runCheck(s.ctx, c, !c.Alpha, func(up bool) { s.setCheck(d, i, up) }, func(w int) { s.setWeight(d, w) })
+				runCheck(s.ctx, c, !c.Alpha,
+					func(up bool) {
+						for _, m := range members {
+							m.setCheck(m.dests[di], i, up)
+						}
+					},
+					func(w int) {
+						for _, m := range members {
+							m.setWeight(m.dests[di], w)
+						}
+					})
 			}()
 		}
 	}
