@@ -48,7 +48,10 @@ func (s *checkState) record(ok bool, c CheckConfig) (changed bool, next time.Dur
 // runCheck probes cfg until ctx ends, reporting each verdict change (and
 // the first failure of a checker starting down), and
 // each weight change asked by a MISC_CHECK misc_dynamic (-1 = configured).
-func runCheck(ctx context.Context, cfg CheckConfig, initialUp bool, report func(up bool), setWeight func(w int)) {
+//
+// suspended, when set, is asked before each probe: while it says so the
+// probe is skipped and the state kept (ha_suspend).
+func runCheck(ctx context.Context, cfg CheckConfig, initialUp bool, suspended func() bool, report func(up bool), setWeight func(w int)) {
 	st := checkState{up: initialUp}
 	first := true
 	weight := -1
@@ -66,6 +69,10 @@ func runCheck(ctx context.Context, cfg CheckConfig, initialUp bool, report func(
 		case <-ctx.Done():
 			return
 		case <-timer.C:
+		}
+		if suspended != nil && suspended() {
+			timer.Reset(cfg.DelayLoop)
+			continue
 		}
 		res := probe(ctx, cfg)
 		if ctx.Err() != nil {

@@ -63,6 +63,14 @@ type ServiceConfig struct {
 	// there. Off by default, as in the kernel.
 	ExpireQuiescentTemplate bool
 
+	// HASuspend (ha_suspend) pauses the checkers while the virtual
+	// server's address is not on this host (a VRRP backup): real servers
+	// keep the state they had. Omega (omega) runs, when the service is
+	// removed or the director stops, notify_down for each live real server
+	// and quorum_down if the quorum was up.
+	HASuspend bool
+	Omega     bool
+
 	// Group names the virtual_server_group of a `virtual_server group
 	// NAME` block, whose addresses are Members (StartGroup runs one
 	// service per member; Addr is then the member's).
@@ -212,6 +220,8 @@ func FromKeepalived(vs *keepalivedconf.VirtualServer, group *keepalivedconf.Virt
 	cfg := ServiceConfig{
 		Addr:               vs.Addr,
 		Group:              vs.Group,
+		HASuspend:          vs.HASuspend,
+		Omega:              vs.Omega,
 		Members:            members,
 		Scheduler:          vs.Scheduler,
 		Method:             vs.Method,

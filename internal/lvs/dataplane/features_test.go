@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -456,6 +457,8 @@ virtual_server 10.0.0.100 3306 {
     protocol TCP
     quorum 3
     hysteresis 1
+    ha_suspend
+    omega
     quorum_up "/bin/true up"
     quorum_down "/bin/true down"
     sorry_server 10.0.0.9 3306
@@ -479,7 +482,7 @@ virtual_server 10.0.0.100 3306 {
 	ApplyGlobal(&sc, cfg.Global)
 	if sc.Quorum != 3 || sc.Hysteresis != 1 || sc.QuorumUp.String() != "/bin/true up" || sc.QuorumDown.String() != "/bin/true down" ||
 		sc.SorryServer.String() != "10.0.0.9:3306" || !sc.SorryServerInhibit ||
-		sc.IdleTimeout != 600*time.Second || sc.FinTimeout != 30*time.Second {
+		sc.IdleTimeout != 600*time.Second || sc.FinTimeout != 30*time.Second || !sc.HASuspend || !sc.Omega {
 		t.Errorf("service %+v", sc)
 	}
 	rs := sc.RealServers[0]
@@ -571,6 +574,60 @@ func TestInhibitedServerAndPersistentClients(t *testing.T) {
 		c.Close()
 		if ss := s.Snapshot(); ss.RealServers[0].Conns != 2 {
 			t.Errorf("a's Conns %d, want 2 (the template kept the client on a)", ss.RealServers[0].Conns)
+		}
+	}
+}
+
+// TestHASuspend: with ha_suspend the checkers pause while the virtual
+// server's address is not on this host: a real server that dies meanwhile
+// stays up, and is taken out once the address is back.
+func TestHASuspend(t *testing.T) {
+	a, b := newBackend(t, "a"), newBackend(t, "b")
+	var local atomic.Bool
+	var logs logLines
+	s := startService(t, ServiceConfig{Scheduler: "rr", HASuspend: true, RealServers: []RealServerConfig{
+		{Addr: a.addr, Weight: 1, Checks: fastCheck(a)},
+		{Addr: b.addr, Weight: 1, Checks: fastCheck(b)},
+	}}, Options{Logf: logs.logf, vipLocal: func(netip.Addr) bool { return local.Load() }})
+	waitFor(t, "the suspension", func() bool { return logs.has("checkers suspended (ha_suspend)") })
+	b.stop()
+	time.Sleep(400 * time.Millisecond) // eight delay_loops
+	if !s.Snapshot().RealServers[1].Up {
+		t.Fatal("a suspended checker took b out")
+	}
+	local.Store(true)
+	waitFor(t, "b to go down once the address is local", func() bool { return !s.Snapshot().RealServers[1].Up })
+	if !logs.has("checkers resumed (ha_suspend)") || !s.Snapshot().RealServers[0].Up {
+		t.Errorf("resume not logged, or a down: %+v", s.Snapshot().RealServers)
+	}
+}
+
+// TestOmega: with omega, removing the service runs notify_down for each
+// live real server and quorum_down (the quorum was up); without it,
+// nothing runs.
+func TestOmega(t *testing.T) {
+	for _, omega := range []bool{true, false} {
+		a, b := newBackend(t, "a"), newBackend(t, "b")
+		log := filepath.Join(t.TempDir(), "events")
+		s, err := Start(ServiceConfig{Addr: netip.MustParseAddrPort("127.0.0.1:0"), Scheduler: "rr", Omega: omega,
+			QuorumDown: logEvent(t, "quorum_down", log), RealServers: []RealServerConfig{
+				{Addr: a.addr, Weight: 1, Checks: fastCheck(a), NotifyDown: logEvent(t, "down_a", log)},
+				{Addr: b.addr, Weight: 1, Checks: fastCheck(b), NotifyDown: logEvent(t, "down_b", log)},
+			}}, Options{Logf: t.Logf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.stop()
+		waitFor(t, "down_b", func() bool { return readLines(log) == "down_b" })
+		s.Close() // waits for omega's scripts
+		want := "down_b"
+		if omega {
+			want = "down_a,down_b,quorum_down"
+		}
+		lines := strings.Split(readLines(log), "\n")
+		slices.Sort(lines)
+		if got := strings.Join(lines, ","); got != want {
+			t.Errorf("omega %v: scripts %q, want %q", omega, got, want)
 		}
 	}
 }

@@ -26,6 +26,10 @@ type Options struct {
 	// checkers for all of them; the others neither check nor run scripts.
 	member   bool
 	checkFor []*Service // the first member: every member, [0] to be itself
+
+	// vipLocal says whether an address is on this host (ha_suspend);
+	// nil = isLocal. Tests replace it.
+	vipLocal func(netip.Addr) bool
 }
 
 // relayKind is how established connections are relayed.
@@ -232,6 +236,7 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 		cf[0] = s // StartGroup leaves the first member's place for it
 		members = cf
 	}
+	suspended := s.suspended(members)
 	for di, d := range s.dests {
 		for i, c := range d.cfg.Checks {
 			if s.opts.member {
@@ -240,7 +245,7 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 			s.wg.Add(1)
 			go func() {
 				defer s.wg.Done()
-				runCheck(s.ctx, c, !c.Alpha,
+				runCheck(s.ctx, c, !c.Alpha, suspended,
 					func(up bool) {
 						for _, m := range members {
 							m.setCheck(m.dests[di], i, up)
@@ -264,6 +269,41 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 		go s.acceptLoop()
 	}
 	return s, nil
+}
+
+// suspended is ha_suspend's test for the checkers: none of the members'
+// addresses is on this host (nil without ha_suspend). Each change is
+// logged once.
+func (s *Service) suspended(members []*Service) func() bool {
+	if !s.cfg.HASuspend {
+		return nil
+	}
+	local := s.opts.vipLocal
+	if local == nil {
+		local = isLocal
+	}
+	var mu sync.Mutex
+	was := false
+	return func() bool {
+		now := true
+		for _, m := range members {
+			if local(m.cfg.Addr.Addr()) {
+				now = false
+				break
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if now != was {
+			was = now
+			if now {
+				s.opts.Logf("virtual_server %s: address not on this host: checkers suspended (ha_suspend)", s.cfg.Key())
+			} else {
+				s.opts.Logf("virtual_server %s: address on this host: checkers resumed (ha_suspend)", s.cfg.Key())
+			}
+		}
+		return now
+	}
 }
 
 // Addr is the address the service listens on.
@@ -390,6 +430,7 @@ func (s *Service) Close() error {
 	for r := range s.conns {
 		r.closeAll()
 	}
+	omega := s.omegaScripts()
 	s.mu.Unlock()
 	s.cancel()
 	if s.lnFD >= 0 {
@@ -397,7 +438,27 @@ func (s *Service) Close() error {
 	}
 	err := s.ln.Close()
 	s.wg.Wait()
+	s.runAndWait(omega)
 	return err
+}
+
+// omegaScripts are omega's scripts at the service's removal: notify_down
+// of every live real server, then quorum_down if the quorum was up (s.mu
+// held).
+func (s *Service) omegaScripts() []namedCommand {
+	if !s.cfg.Omega || s.opts.member {
+		return nil
+	}
+	var out []namedCommand
+	for _, d := range s.dests {
+		if d.up && d.cfg.NotifyDown != nil {
+			out = append(out, namedCommand{"notify_down", d.cfg.NotifyDown})
+		}
+	}
+	if !s.quorum.down && s.cfg.QuorumDown != nil {
+		out = append(out, namedCommand{"quorum_down", s.cfg.QuorumDown})
+	}
+	return out
 }
 
 // acceptLoop accepts connections for the goroutine relay until the
