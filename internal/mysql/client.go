@@ -22,6 +22,8 @@ type DialOptions struct {
 	// the client ask the server for its key (trusting the network path).
 	ServerPubKey            *rsa.PublicKey
 	AllowPublicKeyRetrieval bool
+	// LocalAddr is the connection's source address; nil = any.
+	LocalAddr net.Addr
 	// Charset is the connection collation id (default utf8mb4_general_ci).
 	Charset uint8
 	// MaxPacketSize limits packets read and written (default 64 MiB).
@@ -91,7 +93,7 @@ func Dial(ctx context.Context, addr, user, password, db string, opts *DialOption
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	var d net.Dialer
+	d := net.Dialer{LocalAddr: opts.LocalAddr}
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err

@@ -93,12 +93,24 @@ func runCheck(ctx context.Context, cfg CheckConfig, initialUp bool, suspended fu
 	}
 }
 
+// localAddr is the probes' source (bindto, bind_port); nil = any.
+func (cfg CheckConfig) localAddr() *net.TCPAddr {
+	if !cfg.BindTo.IsValid() && cfg.BindPort == 0 {
+		return nil
+	}
+	a := &net.TCPAddr{Port: cfg.BindPort}
+	if cfg.BindTo.IsValid() {
+		a.IP = cfg.BindTo.AsSlice()
+	}
+	return a
+}
+
 func probeTCP(ctx context.Context, cfg CheckConfig) bool {
 	timeout := cfg.ConnectTimeout
 	if timeout <= 0 {
 		timeout = 5 * time.Second
 	}
-	d := net.Dialer{Timeout: timeout}
+	d := net.Dialer{Timeout: timeout, LocalAddr: cfg.localAddr()}
 	c, err := d.DialContext(ctx, "tcp", cfg.Addr.String())
 	if err != nil {
 		return false

@@ -79,7 +79,7 @@ func probeHTTP(ctx context.Context, cfg CheckConfig) bool {
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout())
 	defer cancel()
 	tr := &http.Transport{
-		DialContext:       (&net.Dialer{}).DialContext,
+		DialContext:       (&net.Dialer{LocalAddr: cfg.localAddr()}).DialContext,
 		DisableKeepAlives: true,
 		TLSClientConfig:   &tls.Config{InsecureSkipVerify: true},
 	}
@@ -181,7 +181,11 @@ func probeMySQL(ctx context.Context, cfg CheckConfig) error {
 	m := cfg.MySQL
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout())
 	defer cancel()
-	cc, err := mysql.Dial(ctx, cfg.Addr.String(), m.User, m.Password, m.Database, nil)
+	var opts *mysql.DialOptions
+	if la := cfg.localAddr(); la != nil {
+		opts = &mysql.DialOptions{LocalAddr: la}
+	}
+	cc, err := mysql.Dial(ctx, cfg.Addr.String(), m.User, m.Password, m.Database, opts)
 	if err != nil {
 		return err
 	}

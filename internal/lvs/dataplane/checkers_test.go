@@ -356,6 +356,8 @@ func TestFromKeepalivedCheckers(t *testing.T) {
             misc_dynamic
         }
         MYSQL_CHECK {
+            bindto 10.0.0.9
+            bind_port 4000
             user chk
             password secret
             database app
@@ -397,10 +399,86 @@ func TestFromKeepalivedCheckers(t *testing.T) {
 	if m := ck[1]; m.Misc == nil || m.Misc.Cmd.String() != "/usr/local/bin/chk --fast" || m.Misc.Timeout != 4*time.Second || !m.Misc.Dynamic || m.DelayLoop != 7*time.Second {
 		t.Errorf("MISC_CHECK %+v %+v", m, m.Misc)
 	}
-	if m := ck[2]; m.MySQL == nil || *m.MySQL != (MySQLCheckConfig{User: "chk", Password: "secret", Database: "app", Query: "SELECT 1"}) || m.Addr.String() != "10.0.0.5:3306" {
+	if m := ck[2]; m.MySQL == nil || *m.MySQL != (MySQLCheckConfig{User: "chk", Password: "secret", Database: "app", Query: "SELECT 1"}) || m.Addr.String() != "10.0.0.5:3306" ||
+		m.BindTo.String() != "10.0.0.9" || m.BindPort != 4000 {
 		t.Errorf("MYSQL_CHECK %+v %+v", m, m.MySQL)
 	}
 	if s := sc.RealServers[1].Checks; len(s) != 1 || s[0].HTTP == nil || !s[0].HTTP.TLS || s[0].kind() != "SSL_GET" {
 		t.Errorf("SSL_GET %+v", s)
+	}
+}
+
+// sourceRecorder is a listener that reports the source address of each
+// connection it accepts.
+type sourceRecorder struct {
+	net.Listener
+	sources chan string
+}
+
+func (l sourceRecorder) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		select {
+		case l.sources <- c.RemoteAddr().(*net.TCPAddr).IP.String():
+		default:
+		}
+	}
+	return c, err
+}
+
+// TestCheckBindTo: bindto sets the source address of TCP_CHECK, HTTP_GET
+// and MYSQL_CHECK probes.
+func TestCheckBindTo(t *testing.T) {
+	listen := func() (sourceRecorder, netip.AddrPort) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		return sourceRecorder{ln, make(chan string, 16)}, netip.MustParseAddrPort(ln.Addr().String())
+	}
+	bind := netip.MustParseAddr("127.0.0.2")
+	ctx := context.Background()
+
+	tcpLn, tcpAddr := listen()
+	go func() {
+		for {
+			c, err := tcpLn.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	httpLn, httpAddr := listen()
+	go http.Serve(httpLn, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	myLn, myAddr := listen()
+	srv := &mysql.Server{Handler: &offlineHandler{}}
+	go srv.Serve(myLn)
+	defer srv.Close()
+
+	for _, tc := range []struct {
+		name string
+		ln   sourceRecorder
+		cfg  CheckConfig
+	}{
+		{"TCP_CHECK", tcpLn, CheckConfig{Addr: tcpAddr}},
+		{"HTTP_GET", httpLn, CheckConfig{Addr: httpAddr, HTTP: &HTTPCheckConfig{URLs: []HTTPURL{{Path: "/"}}}}},
+		{"MYSQL_CHECK", myLn, CheckConfig{Addr: myAddr, MySQL: &MySQLCheckConfig{User: "chk", Password: "pw"}}},
+	} {
+		tc.cfg.ConnectTimeout = 5 * time.Second
+		tc.cfg.BindTo = bind
+		if res := probe(ctx, tc.cfg); !res.ok {
+			t.Errorf("%s: probe failed", tc.name)
+			continue
+		}
+		select {
+		case src := <-tc.ln.sources:
+			if src != bind.String() {
+				t.Errorf("%s: probe came from %s, want %s", tc.name, src, bind)
+			}
+		case <-time.After(5 * time.Second):
+			t.Errorf("%s: no connection seen", tc.name)
+		}
 	}
 }

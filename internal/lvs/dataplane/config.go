@@ -127,7 +127,6 @@ func ApplyGlobal(cfg *ServiceConfig, g keepalivedconf.GlobalDefs) {
 	}
 }
 
-// command is a keepalivedconf command line ("" for none).
 // Key names the configuration among a director's services: its address,
 // or its group.
 func (c ServiceConfig) Key() string {
@@ -157,6 +156,8 @@ func prepare(c *keepalivedconf.Command, sec script.Security, where string, warni
 // MySQL is set.
 type CheckConfig struct {
 	Addr             netip.AddrPort // connect_ip:connect_port
+	BindTo           netip.Addr     // bindto: the probes' source address; invalid = any
+	BindPort         int            // bind_port: their source port; 0 = any
 	ConnectTimeout   time.Duration
 	Retry            int // extra attempts before DOWN
 	DelayBeforeRetry time.Duration
@@ -284,6 +285,7 @@ func FromKeepalived(vs *keepalivedconf.VirtualServer, group *keepalivedconf.Virt
 				warmup = c.DelayLoop
 			}
 			cc.Addr = netip.AddrPortFrom(ip, port)
+			cc.BindTo, cc.BindPort = c.BindTo, c.BindPort
 			cc.ConnectTimeout = c.ConnectTimeout
 			cc.Retry = c.Retry
 			cc.DelayBeforeRetry = c.DelayBeforeRetry
