@@ -1,8 +1,10 @@
 package dataplane
 
 import (
+	"errors"
 	"net/netip"
 	"os"
+	"slices"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -52,10 +54,14 @@ func (s *Service) unlisten() {
 }
 
 // addListener puts s's listener in l's epoll set (level-triggered: what a
-// turn leaves in the backlog is reported again).
+// turn leaves in the backlog is reported again), after starting the
+// clients parked for want of descriptors.
 func (l *loop) addListener(s *Service) {
 	if s.ctx.Err() != nil || s.lnFD < 0 {
 		return // closed meanwhile
+	}
+	if l.unpark(s) {
+		return // still out of descriptors: paused again
 	}
 	events := uint32(unix.EPOLLIN)
 	if len(loops.l) > 1 {
@@ -68,6 +74,38 @@ func (l *loop) addListener(s *Service) {
 	}
 }
 
+// unpark retries s's parked clients in their order; it reports whether
+// one had to be parked again.
+func (l *loop) unpark(s *Service) bool {
+	waiting := l.parked
+	l.parked = nil
+	for i, p := range waiting {
+		if p.s != s || len(l.parked) > 0 && l.parked[len(l.parked)-1].s == s {
+			l.parked = append(l.parked, p) // another service's, or s is out again
+			continue
+		}
+		l.start(p.s, p.r, p.fd)
+		waiting[i] = parked{}
+	}
+	return len(l.parked) > 0 && slices.ContainsFunc(l.parked, func(p parked) bool { return p.s == s })
+}
+
+// dropParked ends s's parked clients (the service is closing).
+func (l *loop) dropParked(s *Service) {
+	kept := l.parked[:0]
+	for _, p := range l.parked {
+		if p.s != s {
+			kept = append(kept, p)
+			continue
+		}
+		unix.Close(p.fd)
+		s.release(p.r)
+		s.live.Add(-1)
+	}
+	clear(l.parked[len(kept):])
+	l.parked = kept
+}
+
 func (l *loop) removeListener(s *Service) {
 	if fd := s.lnFD; fd >= 0 && fd < len(l.fds) && l.fds[fd].ln == s {
 		unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, fd, nil)
@@ -77,11 +115,25 @@ func (l *loop) removeListener(s *Service) {
 }
 
 // accept takes up to acceptBatch connections from s's backlog.
+//
+// A connection is only accepted while the loop holds a spare descriptor:
+// when the real server's socket then cannot be had (out of descriptors),
+// the spare is given up for it, so a client that was accepted is never
+// dropped for want of a descriptor; the next accept finds no spare and
+// leaves the backlog alone until descriptors are free again.
 func (l *loop) accept(s *Service) {
-	if l.fds[s.lnFD].ln != s {
-		return // removed earlier in this turn
-	}
 	for i := 0; i < acceptBatch; i++ {
+		if l.fds[s.lnFD].ln != s {
+			return // removed (paused, or unlistened earlier in this turn)
+		}
+		if l.spareFD < 0 {
+			fd, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
+			if err != nil {
+				l.pause(s, os.NewSyscallError("eventfd", err))
+				return
+			}
+			l.spareFD = fd
+		}
 		fd, sa, err := unix.Accept4(s.lnFD, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		switch err {
 		case nil:
@@ -93,16 +145,34 @@ func (l *loop) accept(s *Service) {
 		case unix.EAGAIN:
 			return
 		}
-		// Out of descriptors and the like: the level-triggered listener
-		// would report the same backlog at once, so it leaves the loop for
-		// a while (doubling from 5 ms to 1 s, as net/http backs off).
-		wait := min(max(2*l.backoff[s], 5*time.Millisecond), time.Second)
-		l.backoff[s] = wait
-		s.opts.Logf("virtual_server %s: accept: %v (retrying in %v)", s.cfg.Addr, os.NewSyscallError("accept4", err), wait)
-		l.removeListener(s)
-		time.AfterFunc(wait, func() { l.post(loopReq{kind: reqListen, s: s}) })
+		l.pause(s, os.NewSyscallError("accept4", err))
 		return
 	}
+}
+
+// pause takes s's listener out of the loop for a while after err (out of
+// descriptors and the like): the level-triggered listener would report the
+// same backlog at once. The wait doubles from 5 ms to 1 s, as net/http
+// backs off; the connections wait in the backlog meanwhile.
+func (l *loop) pause(s *Service, err error) {
+	wait := min(max(2*l.backoff[s], 5*time.Millisecond), time.Second)
+	l.backoff[s] = wait
+	s.opts.Logf("virtual_server %s: accept: %v (retrying in %v)", s.cfg.Addr, err, wait)
+	l.removeListener(s)
+	l.backoff[s] = wait // removeListener forgets it
+	time.AfterFunc(wait, func() { l.post(loopReq{kind: reqListen, s: s}) })
+}
+
+// connect starts the connect to addr, giving up the loop's spare
+// descriptor for it when the process is out of descriptors.
+func (l *loop) connect(addr netip.AddrPort) (int, error) {
+	fd, err := connectFD(addr)
+	if (errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE)) && l.spareFD >= 0 {
+		unix.Close(l.spareFD)
+		l.spareFD = -1
+		fd, err = connectFD(addr)
+	}
+	return fd, err
 }
 
 // admit schedules the accepted socket fd, starts connecting its real
@@ -131,8 +201,29 @@ func (s *Service) admit(l *loop, fd int, sa unix.Sockaddr) {
 		s.live.Add(-1)
 		return
 	}
-	r := s.newRelay(d, t, client, vip)
-	bfd, err := connectFD(d.cfg.Addr)
+	l.start(s, s.newRelay(d, t, client, vip), fd)
+}
+
+// parked is an accepted client whose real server's socket could not be
+// had for want of descriptors: it waits, with its scheduling done, for the
+// listener's next turn.
+type parked struct {
+	s  *Service
+	r  *relay
+	fd int
+}
+
+// start connects r's real server for the client socket fd and registers
+// both. Out of descriptors, the client is parked and the listener paused;
+// addListener retries it.
+func (l *loop) start(s *Service, r *relay, fd int) {
+	d, client, vip := r.d, r.src, r.vip
+	bfd, err := l.connect(d.cfg.Addr)
+	if errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) {
+		l.parked = append(l.parked, parked{s, r, fd})
+		l.pause(s, err)
+		return
+	}
 	if err != nil {
 		if s.ctx.Err() == nil {
 			s.opts.Logf("virtual_server %s: real server %s: %v", s.cfg.Addr, d.cfg.Addr, err)

@@ -155,6 +155,8 @@ type loop struct {
 	again    []dirRef   // directions that stopped at their budget with bytes left
 	ready    []*Service // listeners reported readable in this turn
 	backoff  map[*Service]time.Duration
+	spareFD  int // a descriptor held for the real server of the last accepted client (accept); -1 = none
+	parked   []parked
 	spare    []dirRef
 	buf      []byte
 	now      int64 // unix nanoseconds, read after each epoll_wait
@@ -224,7 +226,7 @@ func newLoop() (*loop, error) {
 		unix.Close(efd)
 		return nil, os.NewSyscallError("epoll_ctl", err)
 	}
-	return &loop{epfd: epfd, efd: efd, buf: make([]byte, loopBuf), nextScan: 1<<63 - 1, backoff: map[*Service]time.Duration{}}, nil
+	return &loop{epfd: epfd, efd: efd, buf: make([]byte, loopBuf), nextScan: 1<<63 - 1, backoff: map[*Service]time.Duration{}, spareFD: -1}, nil
 }
 
 // post queues a request and wakes the loop (one eventfd write per batch).
@@ -321,6 +323,7 @@ func (l *loop) run() {
 					l.addListener(q.s)
 				case reqUnlisten:
 					l.removeListener(q.s)
+					l.dropParked(q.s)
 					close(q.done)
 				}
 				queue[i] = loopReq{}

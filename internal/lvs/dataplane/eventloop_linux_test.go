@@ -1,6 +1,7 @@
 package dataplane
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -533,4 +534,130 @@ func TestOtherLoopCount(t *testing.T) {
 		t.Fatalf("with %s loops: %v\n%s", other, err, out)
 	}
 	t.Logf("%d loops here, %s in the child: passed", len(ls), other)
+}
+
+// TestOutOfDescriptors: a director out of file descriptors leaves new
+// connections in the listen backlog (logging accept's error and backing
+// off, not spinning) and serves them once descriptors are free again. The
+// director runs in a child process with a low RLIMIT_NOFILE; clients and
+// real server stay here.
+func TestOutOfDescriptors(t *testing.T) {
+	if os.Getenv("SHARDCAT_EMFILE_BACKEND") != "" {
+		emfileChild(t)
+		return
+	}
+	be := serveFunc(t, func(c *net.TCPConn) {
+		c.Write([]byte("hi\n"))
+		io.Copy(io.Discard, c)
+	})
+	cmd := exec.Command(os.Args[0], "-test.run=^TestOutOfDescriptors$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "SHARDCAT_EMFILE_BACKEND="+be.String())
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		stdin.Close()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("child:\n%s", stderr.String())
+		}
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, stderr.String())
+	}
+	addr := strings.TrimSpace(line)
+
+	// More clients than the child has descriptors for: the first ones are
+	// served, the rest wait in the backlog.
+	greeted := make(chan int, 16)
+	var conns []net.Conn
+	for i := range 8 {
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+		go func() {
+			c.SetReadDeadline(time.Now().Add(30 * time.Second))
+			if b, err := bufio.NewReader(c).ReadString('\n'); err == nil && b == "hi\n" {
+				greeted <- i
+			}
+		}()
+	}
+	served := map[int]bool{}
+	timeout := time.After(2 * time.Second)
+wait:
+	for {
+		select {
+		case i := <-greeted:
+			served[i] = true
+		case <-timeout:
+			break wait
+		}
+	}
+	if len(served) == 0 || len(served) == 8 {
+		t.Fatalf("%d of 8 clients served with the descriptor limit, want some but not all", len(served))
+	}
+	// Free the served ones: the waiting clients get their turn.
+	for i := range served {
+		conns[i].Close()
+	}
+	deadline := time.After(20 * time.Second)
+	for len(served) < 8 {
+		select {
+		case i := <-greeted:
+			served[i] = true
+			conns[i].Close()
+		case <-deadline:
+			t.Fatalf("only %d of 8 clients served after descriptors were freed", len(served))
+		}
+	}
+	waitFor(t, "the accept error in the child's log", func() bool {
+		return strings.Contains(stderr.String(), "too many open files (retrying in")
+	})
+}
+
+// emfileChild runs a director service with room for about two relays.
+func emfileChild(t *testing.T) {
+	be := netip.MustParseAddrPort(os.Getenv("SHARDCAT_EMFILE_BACKEND"))
+	s, err := Start(ServiceConfig{Addr: netip.MustParseAddrPort("127.0.0.1:0"), Scheduler: "rr",
+		RealServers: []RealServerConfig{{Addr: be, Weight: 1}}},
+		Options{relay: relayEventLoop, Logf: func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var lim unix.Rlimit
+	unix.Getrlimit(unix.RLIMIT_NOFILE, &lim)
+	lim.Cur = uint64(openFds(t) + 5) // two relays (two descriptors each) and one spare
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println(s.Addr())
+	io.Copy(io.Discard, os.Stdin) // until the parent is done
+}
+
+// lockedBuffer is a bytes.Buffer that a child's output can be copied into
+// while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
