@@ -146,3 +146,29 @@ func TestExecAsScriptUser(t *testing.T) {
 		t.Errorf("script ran as uid %q, want nobody's 65534", b)
 	}
 }
+
+// FuzzSplitCommand: any line splits without panicking into non-empty word
+// lists, and words quoted back (single quotes, escaped as keepalived reads
+// them) split again into the same words.
+func FuzzSplitCommand(f *testing.F) {
+	for _, s := range []string{`/bin/check -p 80`, `"/opt/my check" 'a b' c\ d`, `/bin/x ""`, `a\`, `'`, "\t", `"a\"b"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		words, err := SplitCommand(line)
+		if err != nil {
+			return
+		}
+		if len(words) == 0 {
+			t.Fatalf("%q: no words and no error", line)
+		}
+		var quoted []string
+		for _, w := range words {
+			quoted = append(quoted, `'`+strings.ReplaceAll(w, `'`, `'"'"'`)+`'`)
+		}
+		again, err := SplitCommand(strings.Join(quoted, " "))
+		if err != nil || !reflect.DeepEqual(again, words) {
+			t.Fatalf("%q -> %q -> %q, %v", line, words, again, err)
+		}
+	})
+}
