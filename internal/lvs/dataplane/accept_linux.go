@@ -138,6 +138,13 @@ func (l *loop) accept(s *Service) {
 		switch err {
 		case nil:
 			delete(l.backoff, s)
+			// The kernel wakes the same loop for most connections: the
+			// least loaded loop relays the client, this one if tied.
+			if t := l.leastLoaded(); t != l {
+				t.adopts.Add(1)
+				t.post(loopReq{kind: reqAdopt, s: s, fd: fd, sa: sa})
+				continue
+			}
 			s.admit(l, fd, sa)
 			continue
 		case unix.EINTR, unix.ECONNABORTED:
@@ -149,6 +156,19 @@ func (l *loop) accept(s *Service) {
 		return
 	}
 }
+
+// leastLoaded is the loop with the fewest connections, l on a tie.
+func (l *loop) leastLoaded() *loop {
+	best, least := l, l.load()
+	for _, o := range loops.l {
+		if n := o.load(); n < least {
+			best, least = o, n
+		}
+	}
+	return best
+}
+
+func (l *loop) load() int32 { return l.relaysN.Load() + l.adopts.Load() }
 
 // pause takes s's listener out of the loop for a while after err (out of
 // descriptors and the like): the level-triggered listener would report the

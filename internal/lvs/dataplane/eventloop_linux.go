@@ -115,8 +115,10 @@ func fdSegments(fd int) (in, out uint64, ok bool) {
 type loopReq struct {
 	kind reqKind
 	e    *evRelay      // reqClose
-	s    *Service      // reqListen, reqUnlisten
+	s    *Service      // reqListen, reqUnlisten, reqAdopt
 	done chan struct{} // reqUnlisten: closed once the loop let go of the listener
+	fd   int           // reqAdopt: a client socket another loop accepted
+	sa   unix.Sockaddr
 }
 
 type reqKind int
@@ -125,6 +127,7 @@ const (
 	reqClose    reqKind = iota // finish e
 	reqListen                  // accept s's connections
 	reqUnlisten                // stop accepting them
+	reqAdopt                   // admit a client another loop accepted
 )
 
 // fdRef is what a descriptor in the loop's epoll set is: one side of a
@@ -148,6 +151,11 @@ type loop struct {
 	mu    sync.Mutex
 	queue []loopReq
 	woken bool // efd written, queue not yet taken
+
+	// The loop's share of the connections, for accept's balancing: relays
+	// registered, and clients handed to it and not yet admitted.
+	relaysN atomic.Int32
+	adopts  atomic.Int32
 
 	// Owned by the loop's thread.
 	fds      []fdRef // by descriptor
@@ -325,6 +333,9 @@ func (l *loop) run() {
 					l.removeListener(q.s)
 					l.dropParked(q.s)
 					close(q.done)
+				case reqAdopt:
+					l.adopts.Add(-1)
+					q.s.admit(l, q.fd, q.sa)
 				}
 				queue[i] = loopReq{}
 			}
@@ -360,6 +371,7 @@ func (l *loop) register(e *evRelay) {
 		return
 	}
 	e.registered = true
+	l.relaysN.Add(1)
 	e.idx = len(l.relays)
 	l.relays = append(l.relays, e)
 	for side, fd := range e.fd {
@@ -607,6 +619,7 @@ func (l *loop) finish(e *evRelay) {
 		last.idx = e.idx
 		l.relays[len(l.relays)-1] = nil
 		l.relays = l.relays[:len(l.relays)-1]
+		l.relaysN.Add(-1)
 		for _, fd := range e.fd {
 			l.fds[fd] = fdRef{}
 		}

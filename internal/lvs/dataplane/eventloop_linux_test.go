@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -660,4 +661,53 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// TestLoopsShareConnections: the kernel wakes the same loop for most new
+// connections; accepting loops hand clients to the least loaded loop, so
+// 16 clients connecting at once end up spread evenly.
+func TestLoopsShareConnections(t *testing.T) {
+	release := make(chan struct{})
+	be := serveFunc(t, func(c *net.TCPConn) {
+		c.Write([]byte("x"))
+		<-release
+	})
+	s := startLoopService(t, be, ServiceConfig{})
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer close(release)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.DialTimeout("tcp", s.Addr().String(), 10*time.Second)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(30 * time.Second))
+			io.ReadFull(c, make([]byte, 1))
+			<-release
+		}()
+	}
+	waitFor(t, "16 relays", func() bool { return s.Snapshot().ActiveConn == 16 })
+	ls, err := startLoops()
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := map[*loop]int{}
+	s.mu.Lock()
+	for r := range s.conns {
+		per[r.ev.l]++
+	}
+	s.mu.Unlock()
+	var counts []int
+	for _, l := range ls {
+		counts = append(counts, per[l])
+	}
+	if slices.Max(counts)-slices.Min(counts) > 2 {
+		t.Errorf("relays per loop %v: not spread", counts)
+	}
+	t.Logf("relays per loop: %v", counts)
 }
