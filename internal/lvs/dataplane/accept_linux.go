@@ -138,8 +138,8 @@ func (l *loop) accept(s *Service) {
 		switch err {
 		case nil:
 			delete(l.backoff, s)
-			// The kernel wakes the same loop for most connections: the
-			// least loaded loop relays the client, this one if tied.
+			// The kernel wakes the same loop for most connections: a
+			// less loaded loop relays the client.
 			if t := l.leastLoaded(); t != l {
 				t.adopts.Add(1)
 				t.post(loopReq{kind: reqAdopt, s: s, fd: fd, sa: sa})
@@ -157,9 +157,11 @@ func (l *loop) accept(s *Service) {
 	}
 }
 
-// leastLoaded is the loop with the fewest connections, l on a tie.
+// leastLoaded is the loop with the fewest connections; l unless another
+// has at least two fewer: a hand-off costs the client a wake-up of the
+// other loop, worth it only against a real imbalance.
 func (l *loop) leastLoaded() *loop {
-	best, least := l, l.load()
+	best, least := l, l.load()-1
 	for _, o := range loops.l {
 		if n := o.load(); n < least {
 			best, least = o, n
