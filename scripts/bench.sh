@@ -12,7 +12,10 @@
 # (ps=auto) and without (ps=disable). Prints QPS (median of REPEAT runs),
 # p95 latency and the ratios to direct and to HAProxy; then, unless
 # CONNRATE=0, new MySQL connections per second through each target
-# (scripts/connrate: connect, authenticate, ping, quit in a loop).
+# (scripts/connrate: connect, authenticate, ping, quit in a loop). Runs are
+# interleaved across targets; each run's figure is printed too, and the CPU
+# time (user + system) the hop's own process (HAProxy, shardcat) spent per
+# query or connection.
 #
 #   THREADS=16 TIME=10 REPEAT=3 TABLES=4 TABLE_SIZE=10000 scripts/bench.sh
 #   TARGETS="direct haproxy director" TESTS=oltp_point_select PS_MODES=auto scripts/bench.sh
@@ -38,6 +41,7 @@ sc_workdir bench
 trap sc_cleanup EXIT
 declare -A PORT=()       # target -> port
 declare -A UNAVAILABLE=() # target -> why
+declare -A PID=()         # target -> the process whose CPU time is reported (the hops, not MariaDB)
 
 sysbench_common() { # sysbench_common PORT
 	echo --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$1" --mysql-user=bench \
@@ -70,6 +74,7 @@ listen mariadb_single
 CFG
 haproxy -f "$SC_WORK/haproxy.cfg" -db >"$SC_WORK/haproxy.log" 2>&1 &
 SC_PIDS+=("$!")
+PID[haproxy]=$!
 sc_wait_port "${PORT[haproxy]}" "$!" "$SC_WORK/haproxy.log" || sc_die "haproxy did not start"
 
 # --- shardcat proxy: unsharded and sharded --------------------------------------
@@ -94,6 +99,7 @@ if wants proxy && [[ -z "${UNAVAILABLE[proxy]:-}" ]]; then
 	sc_mycat_schema_single "$conf" sbtest sbtest "${PORT[direct]}"
 	sc_log "starting shardcat proxy (unsharded) on ${PORT[proxy]}"
 	sc_start_proxy "$conf" "${PORT[proxy]}"
+	PID[proxy]=${SC_PIDS[-1]}
 fi
 if wants sharded && [[ -z "${UNAVAILABLE[sharded]:-}" ]]; then
 	sc_start_mariadb shard1 --database sbtest --arg=--max-connections=1000
@@ -108,6 +114,7 @@ if wants sharded && [[ -z "${UNAVAILABLE[sharded]:-}" ]]; then
 	sc_mycat_schema_sharded "$conf" sbtest "$tables" "$shard1" "$shard2"
 	sc_log "starting shardcat proxy (sharded over $shard1, $shard2) on ${PORT[sharded]}"
 	sc_start_proxy "$conf" "${PORT[sharded]}"
+	PID[sharded]=${SC_PIDS[-1]}
 	# Prepare through the proxy (CREATE TABLE to both nodes, multi-row
 	# INSERTs split by id; --auto-inc=off makes sysbench write the id, which
 	# a sharded INSERT needs); if it cannot, load each shard directly with
@@ -157,6 +164,7 @@ CONF
 		sc_log "starting shardcat director on ${PORT[director]}"
 		"$SC_WORK/bin/shardcat" director -f "$SC_WORK/director.conf" --socket "" >"$SC_WORK/director.log" 2>&1 &
 		SC_PIDS+=("$!")
+		PID[director]=$!
 		sc_wait_port "${PORT[director]}" "$!" "$SC_WORK/director.log" || sc_die "shardcat director did not start"
 	else
 		UNAVAILABLE[director]="go build ./cmd/shardcat failed"
@@ -188,9 +196,24 @@ median() {
 	printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'
 }
 
+# cpu_ticks TARGET: user+system CPU time of the target's process, in clock
+# ticks ("" when the target has none of its own, e.g. direct).
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() {
+	local pid=${PID[$1]:-}
+	[[ -n "$pid" && -r /proc/$pid/stat ]] || return 0
+	# Fields after the command name, which is in parentheses and may hold spaces.
+	sed -E 's/^.*\) //' "/proc/$pid/stat" | awk '{print $12 + $13}'
+}
+# cpu_per_op TICKS0 TICKS1 RATE: µs of CPU per operation over one run.
+cpu_per_op() {
+	[[ -n "$1" && -n "$2" && -n "$3" ]] || return 0
+	awk -v a="$1" -v b="$2" -v r="$3" -v t="$TIME" -v hz="$CLK_TCK" 'BEGIN {if (r > 0) printf "%.1f", (b - a) * 1e6 / hz / (r * t)}'
+}
+
 # Runs are interleaved (round r of every target before round r+1), so a
 # change in the machine's load over the run falls on every target alike.
-declare -A QPS=() P95=() QPS_RUNS=() P95_RUNS=()
+declare -A QPS=() P95=() QPS_RUNS=() P95_RUNS=() CPU=() CPU_RUNS=()
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq 1 "$REPEAT"); do
 	for test in $TESTS; do
@@ -200,11 +223,14 @@ for r in $(seq 1 "$REPEAT"); do
 				key="$target|$test|$ps"
 				log=$SC_WORK/run-$target-$test-$ps-$r.log
 				sc_log "$target $test ps=$ps run $r/$REPEAT"
+				t0=$(cpu_ticks "$target")
 				# shellcheck disable=SC2046
 				if sysbench "$test" $(sysbench_common "${PORT[$target]}") --threads="$THREADS" --time="$TIME" \
 					--db-ps-mode="$ps" --percentile=95 run >"$log" 2>&1; then
-					QPS_RUNS[$key]+=" $(awk '/queries:/ {gsub(/\(/, "", $3); print $3}' "$log")"
+					qps=$(awk '/queries:/ {gsub(/\(/, "", $3); print $3}' "$log")
+					QPS_RUNS[$key]+=" $qps"
 					P95_RUNS[$key]+=" $(awk '/95th percentile:/ {print $3}' "$log")"
+					CPU_RUNS[$key]+=" $(cpu_per_op "$t0" "$(cpu_ticks "$target")" "$qps")"
 				else
 					sc_log "run failed:"
 					tail -n 5 "$log" | cut -c1-300 >&2
@@ -218,18 +244,23 @@ for key in "${!QPS_RUNS[@]}"; do
 	QPS[$key]=$(median ${QPS_RUNS[$key]})
 	# shellcheck disable=SC2086
 	P95[$key]=$(median ${P95_RUNS[$key]})
+	# shellcheck disable=SC2086
+	[[ -z "${CPU_RUNS[$key]// /}" ]] || CPU[$key]=$(median ${CPU_RUNS[$key]})
 done
 
-declare -A CPS=() CP95=() CPS_RUNS=() CP95_RUNS=()
+declare -A CPS=() CP95=() CPS_RUNS=() CP95_RUNS=() CCPU=() CCPU_RUNS=()
 if [[ "$CONNRATE" != 0 ]]; then
 	(cd "$SC_ROOT" && go build -o "$SC_WORK/bin/connrate" ./scripts/connrate) || sc_die "go build ./scripts/connrate failed"
 	for r in $(seq 1 "$REPEAT"); do
 		for target in $TARGETS; do
 			[[ -n "${PORT[$target]:-}" ]] || continue
 			sc_log "$target connection rate run $r/$REPEAT"
+			t0=$(cpu_ticks "$target")
 			if out=$("$SC_WORK/bin/connrate" -addr "127.0.0.1:${PORT[$target]}" -user bench -password benchpw \
 				-db sbtest -threads "$THREADS" -time "${TIME}s" 2>"$SC_WORK/connrate-$target-$r.err"); then
-				CPS_RUNS[$target]+=" $(sed -E 's/.*conns\/s=([0-9.]+).*/\1/' <<<"$out")"
+				cps=$(sed -E 's/.*conns\/s=([0-9.]+).*/\1/' <<<"$out")
+				CPS_RUNS[$target]+=" $cps"
+				CCPU_RUNS[$target]+=" $(cpu_per_op "$t0" "$(cpu_ticks "$target")" "$cps")"
 				CP95_RUNS[$target]+=" $(sed -E 's/.*p95_ms=([0-9.]+).*/\1/' <<<"$out")"
 				grep -q 'errors=0' <<<"$out" || sc_log "$target: $out ($(cat "$SC_WORK/connrate-$target-$r.err"))"
 			else
@@ -242,6 +273,8 @@ if [[ "$CONNRATE" != 0 ]]; then
 		CPS[$target]=$(median ${CPS_RUNS[$target]})
 		# shellcheck disable=SC2086
 		CP95[$target]=$(median ${CP95_RUNS[$target]})
+		# shellcheck disable=SC2086
+		[[ -z "${CCPU_RUNS[$target]// /}" ]] || CCPU[$target]=$(median ${CCPU_RUNS[$target]})
 	done
 fi
 
@@ -262,18 +295,18 @@ echo
 echo "sysbench $(sysbench --version | awk '{print $2}'): $THREADS threads, $TIME s, median of $REPEAT; $TABLES tables x $TABLE_SIZE rows"
 echo "$(nproc) CPUs shared by every process; load average before the runs $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg)"
 {
-	printf 'target\ttest\tps-mode\tQPS\tp95 ms\tvs direct\tvs haproxy\n'
+	printf 'target\ttest\tps-mode\tQPS\tp95 ms\tvs direct\tvs haproxy\tCPU µs/query\n'
 	for target in $TARGETS; do
 		for test in $TESTS; do
 			for ps in $PS_MODES; do
 				if [[ -n "${UNAVAILABLE[$target]:-}" ]]; then
-					printf '%s\t%s\t%s\tnot available: %s\t\t\t\n' "$target" "$test" "$ps" "${UNAVAILABLE[$target]}"
+					printf '%s\t%s\t%s\tnot available: %s\t\t\t\t\n' "$target" "$test" "$ps" "${UNAVAILABLE[$target]}"
 					continue
 				fi
 				key="$target|$test|$ps"
 				q=${QPS[$key]:--}
-				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$test" "$ps" "$(round "$q")" \
-					"${P95[$key]:--}" "$(ratio "$q" "${QPS[direct|$test|$ps]:--}")" "$(ratio "$q" "${QPS[haproxy|$test|$ps]:--}")"
+				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$test" "$ps" "$(round "$q")" \
+					"${P95[$key]:--}" "$(ratio "$q" "${QPS[direct|$test|$ps]:--}")" "$(ratio "$q" "${QPS[haproxy|$test|$ps]:--}")" "${CPU[$key]:--}"
 			done
 		done
 	done
@@ -286,11 +319,11 @@ if [[ "$CONNRATE" != 0 ]]; then
 	echo
 	echo "new connections per second (connect + authenticate + ping + quit), $THREADS workers, $TIME s, median of $REPEAT"
 	{
-		printf 'target\tconns/s\tp95 ms\tvs direct\tvs haproxy\n'
+		printf 'target\tconns/s\tp95 ms\tvs direct\tvs haproxy\tCPU µs/conn\n'
 		for target in $TARGETS; do
 			[[ -n "${CPS[$target]:-}" ]] || continue
-			printf '%s\t%s\t%s\t%s\t%s\n' "$target" "$(round "${CPS[$target]}")" "${CP95[$target]}" \
-				"$(ratio "${CPS[$target]}" "${CPS[direct]:--}")" "$(ratio "${CPS[$target]}" "${CPS[haproxy]:--}")"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$(round "${CPS[$target]}")" "${CP95[$target]}" \
+				"$(ratio "${CPS[$target]}" "${CPS[direct]:--}")" "$(ratio "${CPS[$target]}" "${CPS[haproxy]:--}")" "${CCPU[$target]:--}"
 		done
 	} | column -t -s $'\t'
 	echo "each run's conns/s, in run order:"
