@@ -29,8 +29,18 @@ func (s *Service) listen() error {
 	if err != nil {
 		return err
 	}
-	if err := rc.Control(func(fd uintptr) { s.lnFD = int(fd) }); err != nil {
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		s.lnFD = int(fd)
+		// Accepted sockets inherit TCP_NODELAY from the listener: small
+		// replies leave at once (as Go sets it on the sockets it accepts),
+		// without a setsockopt per connection.
+		serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	}); err != nil {
 		return err
+	}
+	if serr != nil {
+		return os.NewSyscallError("setsockopt", serr)
 	}
 	ls, err := startLoops()
 	if err != nil {
@@ -214,8 +224,6 @@ func (s *Service) admit(l *loop, fd int, sa unix.Sockaddr) {
 			vip = sockaddrPort(la)
 		}
 	}
-	// As Go does for the sockets it accepts: small replies leave at once.
-	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	s.live.Add(1)
 	d, t := s.pick(client)
 	if d == nil {

@@ -572,12 +572,15 @@ func (l *loop) eof(e *evRelay, d int) {
 		// whoever observes the half-close sees the state that goes with it.
 		e.s.finWait(e.r)
 	}
-	unix.Shutdown(e.fd[1-d], unix.SHUT_WR)
-	x.shut = true
 	if e.dir[1-d].shut {
+		// Both ways are done: the close in finish sends the FIN (both
+		// sockets were read to EOF, so it is no reset) without a shutdown.
+		x.shut = true
 		l.finish(e)
 		return
 	}
+	unix.Shutdown(e.fd[1-d], unix.SHUT_WR)
+	x.shut = true
 	e.r.lastActive.Store(l.now) // tcpfin counts from the half-close
 	l.nextScan = min(l.nextScan, l.now+int64(e.r.fin))
 }

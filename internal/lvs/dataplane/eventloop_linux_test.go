@@ -706,6 +706,18 @@ func TestLoopsShareConnections(t *testing.T) {
 	for _, l := range ls {
 		counts = append(counts, per[l])
 	}
+	// Both legs have TCP_NODELAY (the client's inherited from the listener).
+	s.mu.Lock()
+	for r := range s.conns {
+		r.ev.fdMu.Lock()
+		for side, fd := range r.ev.fd {
+			if v, err := unix.GetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY); err != nil || v == 0 {
+				t.Errorf("side %d: TCP_NODELAY %d %v", side, v, err)
+			}
+		}
+		r.ev.fdMu.Unlock()
+	}
+	s.mu.Unlock()
 	if slices.Max(counts)-slices.Min(counts) > 2 {
 		t.Errorf("relays per loop %v: not spread", counts)
 	}
