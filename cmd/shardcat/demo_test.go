@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"net"
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,27 +18,9 @@ import (
 	"github.com/shardcat/shardcat/internal/testenv"
 )
 
-// syncBuffer is written by the demo's goroutines while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 func TestDemoUsageErrors(t *testing.T) {
 	for _, args := range [][]string{{"demo", "--no-such-flag"}, {"demo", "extra"}} {
-		var out, errOut syncBuffer
+		var out, errOut testenv.LockedBuffer
 		if code := run(context.Background(), args, stdio{nil, &out, &errOut}); code != 2 {
 			t.Errorf("%v: exit %d, want 2 (stderr %q)", args, code, errOut.String())
 		}
@@ -65,7 +45,7 @@ func TestDemoEmbeddedEngine(t *testing.T) {
 }
 
 func demoEndToEnd(t *testing.T, engine string) {
-	var out, errOut syncBuffer
+	var out, errOut testenv.LockedBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int, 1)

@@ -97,7 +97,7 @@ func TestLVSDirectorE2E(t *testing.T) {
 
 	ports := map[string]int{}
 	for _, vs := range []string{"rr", "wrr", "persist", "checked", "quorum"} {
-		ports[vs] = freePort(t)
+		ports[vs] = testenv.FreeLoopbackPort(t)
 	}
 	rs := func(i, weight int, check bool) string {
 		s := fmt.Sprintf("    real_server 127.0.0.1 %d {\n        weight %d\n", dbs[i].Port(), weight)
@@ -264,7 +264,7 @@ func TestLVSDirectorE2E(t *testing.T) {
 
 // startDirector runs `shardcat director` on the keepalived.conf text until
 // the test ends and returns its control socket and stderr.
-func startDirector(t *testing.T, conf string) (sock string, errOut *lockedBuffer) {
+func startDirector(t *testing.T, conf string) (sock string, errOut *testenv.LockedBuffer) {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "keepalived.conf")
@@ -273,8 +273,8 @@ func startDirector(t *testing.T, conf string) (sock string, errOut *lockedBuffer
 	}
 	sock = filepath.Join(dir, "director.sock")
 	ctx, cancel := context.WithCancel(context.Background())
-	errOut = &lockedBuffer{}
-	var out lockedBuffer
+	errOut = &testenv.LockedBuffer{}
+	var out testenv.LockedBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"director", "-f", path, "--socket", sock}, stdio{in: strings.NewReader(""), out: &out, err: errOut})
@@ -309,7 +309,7 @@ func TestLVSProxyProtocolToShardcatProxy(t *testing.T) {
 			`<firewall><whitehost><host host="127.0.0.2" user="root"/></whitehost></firewall></mycat:server>`, 1)
 	})
 
-	ports := map[string]int{"v1": freePort(t), "v2": freePort(t)}
+	ports := map[string]int{"v1": testenv.FreeLoopbackPort(t), "v2": testenv.FreeLoopbackPort(t)}
 	var conf strings.Builder
 	for _, v := range []string{"v1", "v2"} {
 		fmt.Fprintf(&conf, `virtual_server 127.0.0.1 %d {
@@ -392,7 +392,7 @@ func startDemoProxy(t *testing.T, edit func(serverXML string) string) (*demo.Clu
 	ctx, cancel := context.WithCancel(context.Background())
 	proxyDone := make(chan error, 1)
 	addrc := make(chan string, 1)
-	var proxyErr lockedBuffer
+	var proxyErr testenv.LockedBuffer
 	go func() {
 		proxyDone <- serveProxy(ctx, cluster.ConfDir, stdio{in: strings.NewReader(""), out: &proxyErr, err: &proxyErr},
 			func(addr string) { addrc <- addr })
@@ -420,7 +420,7 @@ func startDemoProxy(t *testing.T, edit func(serverXML string) string) (*demo.Clu
 // check and leaves the table; `online` brings it back.
 func TestLVSMySQLCheckDrainsOfflineProxy(t *testing.T) {
 	cluster, pa, managerPort := startDemoProxy(t, nil)
-	port := freePort(t)
+	port := testenv.FreeLoopbackPort(t)
 	sock, _ := startDirector(t, fmt.Sprintf(`virtual_server 127.0.0.1 %d {
     lb_algo rr
     protocol TCP

@@ -2,37 +2,17 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/shardcat/shardcat/internal/testenv"
 )
-
-// lockedBuffer is a bytes.Buffer safe for the director's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *lockedBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *lockedBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // greeter answers every connection with its name on 127.0.0.1.
 func greeter(t *testing.T, name string) int {
@@ -40,18 +20,8 @@ func greeter(t *testing.T, name string) int {
 	return int(testenv.ServeLoopback(t, func(c net.Conn) { fmt.Fprintf(c, "%s\n", name) }).Port())
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 func TestDirectorRunsVirtualServers(t *testing.T) {
-	vport := freePort(t)
+	vport := testenv.FreeLoopbackPort(t)
 	var rs strings.Builder
 	for _, name := range []string{"a", "b", "c"} {
 		fmt.Fprintf(&rs, `    real_server 127.0.0.1 %d {
@@ -75,7 +45,7 @@ func TestDirectorRunsVirtualServers(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut lockedBuffer
+	var out, errOut testenv.LockedBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"director", "-f", conf, "--socket", filepath.Join(t.TempDir(), "director.sock")}, stdio{in: strings.NewReader(""), out: &out, err: &errOut})
@@ -121,7 +91,7 @@ func TestDirectorRunsVirtualServers(t *testing.T) {
 func TestDirectorRefusesUnsupportedServices(t *testing.T) {
 	conf := filepath.Join(t.TempDir(), "k.conf")
 	// No protocol: keepalived's default is UDP, which the data plane lacks.
-	text := fmt.Sprintf("virtual_server 127.0.0.1 %d {\n    lb_algo rr\n    real_server 127.0.0.1 1 {\n    }\n}\n", freePort(t))
+	text := fmt.Sprintf("virtual_server 127.0.0.1 %d {\n    lb_algo rr\n    real_server 127.0.0.1 1 {\n    }\n}\n", testenv.FreeLoopbackPort(t))
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/shardcat/shardcat/internal/director"
 	"github.com/shardcat/shardcat/internal/lvs/ipvsadm"
+	"github.com/shardcat/shardcat/internal/testenv"
 )
 
 func runShardcat(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -110,7 +111,7 @@ func TestDirectorConfigID(t *testing.T) {
 }
 
 // waitOutput polls buf until it contains want.
-func waitOutput(t *testing.T, what string, buf, errBuf *lockedBuffer, want string) {
+func waitOutput(t *testing.T, what string, buf, errBuf *testenv.LockedBuffer, want string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(buf.String(), want) {
@@ -140,7 +141,7 @@ func dialRead(t *testing.T, port int) string {
 // keeps the unchanged one (its listener is not closed); a file with errors
 // keeps the running configuration.
 func TestDirectorSIGHUPReloadsServices(t *testing.T) {
-	p1, p2 := freePort(t), freePort(t)
+	p1, p2 := testenv.FreeLoopbackPort(t), testenv.FreeLoopbackPort(t)
 	r1, r2 := greeter(t, "one"), greeter(t, "two")
 	vs := func(vport, rport int) string {
 		return fmt.Sprintf("virtual_server 127.0.0.1 %d {\n lb_algo rr\n protocol TCP\n real_server 127.0.0.1 %d {\n weight 1\n }\n}\n", vport, rport)
@@ -153,7 +154,7 @@ func TestDirectorSIGHUPReloadsServices(t *testing.T) {
 	sock := filepath.Join(dir, "d.sock")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut lockedBuffer
+	var out, errOut testenv.LockedBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"director", "-f", conf, "--socket", sock}, stdio{in: strings.NewReader(""), out: &out, err: &errOut})

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shardcat/shardcat/internal/lvs/ipvsadm"
+	"github.com/shardcat/shardcat/internal/testenv"
 )
 
 func TestParseIpvsadmArgs(t *testing.T) {
@@ -59,7 +60,7 @@ func TestIpvsadmWithoutDirector(t *testing.T) {
 }
 
 func TestIpvsadmListsRunningDirector(t *testing.T) {
-	vport, rport := freePort(t), greeter(t, "a")
+	vport, rport := testenv.FreeLoopbackPort(t), greeter(t, "a")
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "keepalived.conf")
 	text := fmt.Sprintf(`virtual_server 127.0.0.1 %d {
@@ -78,7 +79,7 @@ func TestIpvsadmListsRunningDirector(t *testing.T) {
 	sock := filepath.Join(dir, "run", "director.sock")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut lockedBuffer
+	var out, errOut testenv.LockedBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"director", "-f", conf, "--socket", sock}, stdio{in: strings.NewReader(""), out: &out, err: &errOut})

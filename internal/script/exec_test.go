@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/shardcat/shardcat/internal/testenv"
 )
 
 func TestSplitCommand(t *testing.T) {
@@ -32,19 +34,10 @@ func TestSplitCommand(t *testing.T) {
 	}
 }
 
-func writeScript(t *testing.T, dir, name, body string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestExecNoShellAndExitStatus(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
-	s := writeScript(t, dir, "args.sh", `printf '%s|' "$@" > "$OUT_FILE"; exit $1`+"\n")
+	s := testenv.WriteScript(t, dir, "args.sh", `printf '%s|' "$@" > "$OUT_FILE"; exit $1`+"\n")
 	argv, _ := SplitCommand(s + " 0 'a;b' $HOME")
 	os.Setenv("OUT_FILE", out)
 	defer os.Unsetenv("OUT_FILE")
@@ -64,7 +57,7 @@ func TestExecTimeoutKillsProcessGroup(t *testing.T) {
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "child.pid")
 	// The script starts a child that ignores nothing and outlives it.
-	s := writeScript(t, dir, "hang.sh", "sleep 300 &\necho $! > "+pidFile+"\nwait\n")
+	s := testenv.WriteScript(t, dir, "hang.sh", "sleep 300 &\necho $! > "+pidFile+"\nwait\n")
 	start := time.Now()
 	err := Exec(context.Background(), Command{Argv: []string{s}}, 300*time.Millisecond)
 	if err == nil || !strings.Contains(err.Error(), "timed out") {
@@ -100,7 +93,7 @@ func TestCheckSecure(t *testing.T) {
 		t.Skip("needs root to own the test files as root")
 	}
 	dir := t.TempDir()
-	s := writeScript(t, dir, "ok.sh", "exit 0\n")
+	s := testenv.WriteScript(t, dir, "ok.sh", "exit 0\n")
 	if err := CheckSecure(s, nil); err != nil {
 		t.Errorf("root-owned 0755 script refused: %v", err)
 	}
@@ -119,7 +112,7 @@ func TestCheckSecure(t *testing.T) {
 	sub := filepath.Join(dir, "sub")
 	os.Mkdir(sub, 0o777)
 	os.Chmod(sub, 0o777)
-	s2 := writeScript(t, sub, "x.sh", "exit 0\n")
+	s2 := testenv.WriteScript(t, sub, "x.sh", "exit 0\n")
 	if err := CheckSecure(s2, nil); err == nil || !strings.Contains(err.Error(), sub) {
 		t.Errorf("script in a world-writable directory: %v", err)
 	}
@@ -137,7 +130,7 @@ func TestExecAsScriptUser(t *testing.T) {
 	os.Chmod(filepath.Dir(dir), 0o755) // nobody must reach the script
 	os.Chmod(dir, 0o777)
 	out := filepath.Join(dir, "uid")
-	s := writeScript(t, dir, "id.sh", "id -u > "+out+"\n")
+	s := testenv.WriteScript(t, dir, "id.sh", "id -u > "+out+"\n")
 	if err := Exec(context.Background(), Command{Argv: []string{s}, Cred: cred}, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}

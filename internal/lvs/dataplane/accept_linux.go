@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/netip"
 	"os"
-	"slices"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -16,8 +15,9 @@ import (
 // accepts raw non-blocking sockets, schedules each and starts the connect
 // to its real server, all on its own thread. Against accepting through
 // net.TCPListener and handing over, a connection saves a goroutine and its
-// wake-ups, Go's poller registration and removal, a dup, a close, a
-// getsockname and the eventfd hand-off to the loop.
+// wake-ups, Go's poller registration and removal, a dup, a close and a
+// getsockname; the eventfd hand-off to another loop is left for clients
+// that balance the loops (leastLoaded).
 
 // acceptBatch bounds the connections a loop takes per wake-up, so relays
 // are not starved by a burst of new connections.
@@ -84,20 +84,22 @@ func (l *loop) addListener(s *Service) {
 	}
 }
 
-// unpark retries s's parked clients in their order; it reports whether
-// one had to be parked again.
+// unpark retries s's parked clients in their order, stopping at the first
+// that has to be parked again; it reports whether one did.
 func (l *loop) unpark(s *Service) bool {
 	waiting := l.parked
 	l.parked = nil
-	for i, p := range waiting {
-		if p.s != s || len(l.parked) > 0 && l.parked[len(l.parked)-1].s == s {
+	stuck := false
+	for _, p := range waiting {
+		if p.s != s || stuck {
 			l.parked = append(l.parked, p) // another service's, or s is out again
 			continue
 		}
-		l.start(p.s, p.r, p.fd)
-		waiting[i] = parked{}
+		n := len(l.parked)
+		l.start(p.s, p.r, p.fd) // parks it again (appends) when still out
+		stuck = len(l.parked) > n
 	}
-	return len(l.parked) > 0 && slices.ContainsFunc(l.parked, func(p parked) bool { return p.s == s })
+	return stuck
 }
 
 // dropParked ends s's parked clients (the service is closing).

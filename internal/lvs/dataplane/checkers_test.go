@@ -113,15 +113,6 @@ func TestHTTPCheck(t *testing.T) {
 	waitFor(t, "HTTP_GET to come back on 204", up)
 }
 
-func writeScript(t *testing.T, dir, name, body string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestMiscCheck(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -133,7 +124,7 @@ func TestMiscCheck(t *testing.T) {
 		return CheckConfig{DelayLoop: time.Second, Misc: &MiscCheckConfig{Cmd: script.Command{Argv: argv}, Dynamic: dynamic, Timeout: timeout}}
 	}
 	exit := func(code int) string {
-		return writeScript(t, dir, fmt.Sprintf("exit%d.sh", code), fmt.Sprintf("exit %d", code))
+		return testenv.WriteScript(t, dir, fmt.Sprintf("exit%d.sh", code), fmt.Sprintf("exit %d", code))
 	}
 	cases := []struct {
 		name   string
@@ -148,7 +139,7 @@ func TestMiscCheck(t *testing.T) {
 		{"exit 2 dynamic", misc(exit(2), true, 0), true, 0},
 		{"exit 1 dynamic", misc(exit(1), true, 0), false, -1},
 		{"exit 0 dynamic", misc(exit(0), true, 0), true, -1},
-		{"script with args", misc(writeScript(t, dir, "s.sh", `test "$1" = "a;b"`)+` "a;b"`, false, 0), true, -1},
+		{"script with args", misc(testenv.WriteScript(t, dir, "s.sh", `test "$1" = "a;b"`)+` "a;b"`, false, 0), true, -1},
 		// As keepalived: no shell, so shell syntax is a missing program.
 		{"no shell", misc("exit 0", false, 0), false, -1},
 		{"missing", misc(filepath.Join(dir, "nope"), false, 0), false, -1},
@@ -174,7 +165,7 @@ func TestMiscCheck(t *testing.T) {
 		}
 	}
 	setCode(0)
-	check := writeScript(t, dir, "check.sh", `exit "$(cat "$1")"`)
+	check := testenv.WriteScript(t, dir, "check.sh", `exit "$(cat "$1")"`)
 	be := newBackend(t, "a")
 	s := startService(t, ServiceConfig{RealServers: []RealServerConfig{{Addr: be.addr, Weight: 3, Checks: []CheckConfig{{
 		DelayBeforeRetry: 10 * time.Millisecond, DelayLoop: 20 * time.Millisecond,

@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/shardcat/shardcat/internal/testenv"
 )
 
 // serveFunc runs a real server that calls fn for each connection.
@@ -553,7 +555,7 @@ func TestOutOfDescriptors(t *testing.T) {
 	})
 	cmd := exec.Command(os.Args[0], "-test.run=^TestOutOfDescriptors$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "SHARDCAT_EMFILE_BACKEND="+be.String())
-	var stderr lockedBuffer
+	var stderr testenv.LockedBuffer
 	cmd.Stderr = &stderr
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
@@ -642,25 +644,6 @@ func emfileChild(t *testing.T) {
 	}
 	fmt.Println(s.Addr())
 	io.Copy(io.Discard, os.Stdin) // until the parent is done
-}
-
-// lockedBuffer is a bytes.Buffer that a child's output can be copied into
-// while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // TestLoopsShareConnections: the kernel wakes the same loop for most new

@@ -105,7 +105,7 @@ func TestStartWithQuorumDown(t *testing.T) {
 func logEvent(t *testing.T, word, log string) *script.Command {
 	sh := filepath.Join(filepath.Dir(log), "log-event.sh")
 	if _, err := os.Stat(sh); err != nil {
-		sh = writeScript(t, filepath.Dir(log), "log-event.sh", `echo "$1" >> "$2"`)
+		sh = testenv.WriteScript(t, filepath.Dir(log), "log-event.sh", `echo "$1" >> "$2"`)
 	}
 	return &script.Command{Argv: []string{sh, word, log}}
 }
@@ -500,7 +500,7 @@ virtual_server 10.0.0.100 3306 {
 	// of a disabled MISC_CHECK is left out.
 	dir := t.TempDir()
 	os.Chmod(dir, 0o777)
-	unsafe := writeScript(t, dir, "notify.sh", "true")
+	unsafe := testenv.WriteScript(t, dir, "notify.sh", "true")
 	src2 := fmt.Sprintf(`virtual_server 10.0.0.100 3306 {
     protocol TCP
     quorum_up %[1]s

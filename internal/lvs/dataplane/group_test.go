@@ -1,7 +1,6 @@
 package dataplane
 
 import (
-	"net"
 	"net/netip"
 	"path/filepath"
 	"strconv"
@@ -11,19 +10,8 @@ import (
 
 	"github.com/shardcat/shardcat/internal/keepalivedconf"
 	"github.com/shardcat/shardcat/internal/script"
+	"github.com/shardcat/shardcat/internal/testenv"
 )
-
-// freeLoopbackPort is a port free on 127.0.0.1 (and, in practice, on the
-// rest of 127.0.0.0/8).
-func freeLoopbackPort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 // TestScenarioVirtualServerGroup: a virtual_server_group of three loopback
 // addresses runs as three services, as IPVS keeps one per address: each
@@ -31,7 +19,7 @@ func freeLoopbackPort(t *testing.T) int {
 // (checked once for the group), and notify_down runs once.
 func TestScenarioVirtualServerGroup(t *testing.T) {
 	a, b := newBackend(t, "a"), newBackend(t, "b")
-	port := freeLoopbackPort(t)
+	port := testenv.FreeLoopbackPort(t)
 	src := `virtual_server_group G {
     127.0.0.1-3 ` + itoa(port) + `
 }

@@ -680,14 +680,28 @@ func (s *Service) newRelay(d *dest, t *template, client, vip netip.AddrPort) *re
 // established moves r from SYN_RECV to ESTABLISHED once its real server
 // answered.
 func (s *Service) established(r *relay) {
+	s.move(r, stateSynRecv, stateEstablished)
+	r.touch()
+}
+
+// move changes r's state from from to to (nothing if r is elsewhere),
+// counting it as ActiveConn while ESTABLISHED and InActConn otherwise, as
+// ipvsadm does.
+func (s *Service) move(r *relay, from, to int32) {
 	s.mu.Lock()
-	if r.state.Load() == stateSynRecv {
+	defer s.mu.Unlock()
+	if r.state.Load() != from {
+		return
+	}
+	if from == stateEstablished {
+		r.d.active--
+		r.d.inact++
+	}
+	if to == stateEstablished {
 		r.d.inact--
 		r.d.active++
-		r.state.Store(stateEstablished)
 	}
-	s.mu.Unlock()
-	r.touch()
+	r.state.Store(to)
 }
 
 // release accounts for r's end: its real server's counters, its
@@ -832,15 +846,7 @@ func (s *Service) halfClose(r *relay, other *net.TCPConn) {
 }
 
 // finWait moves r to FIN_WAIT (inactive) at the first half-close.
-func (s *Service) finWait(r *relay) {
-	s.mu.Lock()
-	if r.state.Load() == stateEstablished {
-		r.d.active--
-		r.d.inact++
-		r.state.Store(stateFinWait)
-	}
-	s.mu.Unlock()
-}
+func (s *Service) finWait(r *relay) { s.move(r, stateEstablished, stateFinWait) }
 
 func (s *Service) logIdle(r *relay) {
 	state := "ESTABLISHED"

@@ -10,23 +10,15 @@ import (
 	"time"
 
 	"github.com/shardcat/shardcat/internal/script"
+	"github.com/shardcat/shardcat/internal/testenv"
 )
-
-func writeScript(t *testing.T, dir, name, body string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 func TestScenarioRunScriptFollowsAFile(t *testing.T) {
 	// Given a script that succeeds while a flag file exists, with fall 2.
 	dir := t.TempDir()
 	flag := filepath.Join(dir, "healthy")
 	os.WriteFile(flag, nil, 0o644)
-	s := writeScript(t, dir, "chk.sh", "test -e "+flag+"\n")
+	s := testenv.WriteScript(t, dir, "chk.sh", "test -e "+flag+"\n")
 	var mu sync.Mutex
 	var seen []Status
 	ctx, cancel := context.WithCancel(context.Background())
