@@ -20,7 +20,7 @@ import (
 
 func TestDemoUsageErrors(t *testing.T) {
 	for _, args := range [][]string{{"demo", "--no-such-flag"}, {"demo", "extra"}} {
-		var out, errOut testenv.LockedBuffer
+		var out, errOut testenv.Buffer
 		if code := run(context.Background(), args, stdio{nil, &out, &errOut}); code != 2 {
 			t.Errorf("%v: exit %d, want 2 (stderr %q)", args, code, errOut.String())
 		}
@@ -45,7 +45,7 @@ func TestDemoEmbeddedEngine(t *testing.T) {
 }
 
 func demoEndToEnd(t *testing.T, engine string) {
-	var out, errOut testenv.LockedBuffer
+	var out, errOut testenv.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int, 1)

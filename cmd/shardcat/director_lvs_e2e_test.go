@@ -264,7 +264,7 @@ func TestLVSDirectorE2E(t *testing.T) {
 
 // startDirector runs `shardcat director` on the keepalived.conf text until
 // the test ends and returns its control socket and stderr.
-func startDirector(t *testing.T, conf string) (sock string, errOut *testenv.LockedBuffer) {
+func startDirector(t *testing.T, conf string) (sock string, errOut *testenv.Buffer) {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "keepalived.conf")
@@ -273,8 +273,8 @@ func startDirector(t *testing.T, conf string) (sock string, errOut *testenv.Lock
 	}
 	sock = filepath.Join(dir, "director.sock")
 	ctx, cancel := context.WithCancel(context.Background())
-	errOut = &testenv.LockedBuffer{}
-	var out testenv.LockedBuffer
+	errOut = &testenv.Buffer{}
+	var out testenv.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"director", "-f", path, "--socket", sock}, stdio{in: strings.NewReader(""), out: &out, err: errOut})
@@ -392,7 +392,7 @@ func startDemoProxy(t *testing.T, edit func(serverXML string) string) (*demo.Clu
 	ctx, cancel := context.WithCancel(context.Background())
 	proxyDone := make(chan error, 1)
 	addrc := make(chan string, 1)
-	var proxyErr testenv.LockedBuffer
+	var proxyErr testenv.Buffer
 	go func() {
 		proxyDone <- serveProxy(ctx, cluster.ConfDir, stdio{in: strings.NewReader(""), out: &proxyErr, err: &proxyErr},
 			func(addr string) { addrc <- addr })

@@ -45,7 +45,7 @@ func TestDirectorRunsVirtualServers(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut testenv.LockedBuffer
+	var out, errOut testenv.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"director", "-f", conf, "--socket", filepath.Join(t.TempDir(), "director.sock")}, stdio{in: strings.NewReader(""), out: &out, err: &errOut})

@@ -111,7 +111,7 @@ func TestDirectorConfigID(t *testing.T) {
 }
 
 // waitOutput polls buf until it contains want.
-func waitOutput(t *testing.T, what string, buf, errBuf *testenv.LockedBuffer, want string) {
+func waitOutput(t *testing.T, what string, buf, errBuf *testenv.Buffer, want string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(buf.String(), want) {
@@ -154,7 +154,7 @@ func TestDirectorSIGHUPReloadsServices(t *testing.T) {
 	sock := filepath.Join(dir, "d.sock")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut testenv.LockedBuffer
+	var out, errOut testenv.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"director", "-f", conf, "--socket", sock}, stdio{in: strings.NewReader(""), out: &out, err: &errOut})

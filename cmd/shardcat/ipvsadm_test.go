@@ -79,7 +79,7 @@ func TestIpvsadmListsRunningDirector(t *testing.T) {
 	sock := filepath.Join(dir, "run", "director.sock")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut testenv.LockedBuffer
+	var out, errOut testenv.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"director", "-f", conf, "--socket", sock}, stdio{in: strings.NewReader(""), out: &out, err: &errOut})

@@ -1,11 +1,9 @@
 package testenv
 
 import (
-	"bytes"
 	"net"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 )
 
@@ -30,23 +28,4 @@ func FreeLoopbackPort(t testing.TB) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// LockedBuffer is a bytes.Buffer that goroutines (or a child process's
-// output copier) write while the test reads it.
-type LockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *LockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *LockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

@@ -555,7 +555,7 @@ func TestOutOfDescriptors(t *testing.T) {
 	})
 	cmd := exec.Command(os.Args[0], "-test.run=^TestOutOfDescriptors$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "SHARDCAT_EMFILE_BACKEND="+be.String())
-	var stderr testenv.LockedBuffer
+	var stderr testenv.Buffer
 	cmd.Stderr = &stderr
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
