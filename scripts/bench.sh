@@ -28,7 +28,7 @@ TIME=${TIME:-10}
 REPEAT=${REPEAT:-3}
 TABLES=${TABLES:-4}
 TABLE_SIZE=${TABLE_SIZE:-10000}
-TESTS=${TESTS:-oltp_point_select oltp_read_only}
+TESTS=${TESTS-oltp_point_select oltp_read_only} # TESTS="" runs only the connection rate
 PS_MODES=${PS_MODES:-auto disable}
 TARGETS=${TARGETS:-direct haproxy director proxy sharded}
 CONNRATE=${CONNRATE:-1}
@@ -212,13 +212,24 @@ cpu_per_op() {
 }
 
 # Runs are interleaved (round r of every target before round r+1), so a
-# change in the machine's load over the run falls on every target alike.
+# change in the machine's load over the run falls on every target alike,
+# and round r starts r-1 targets further along the list, so no target
+# always runs right after the same other one (a run leaves TIME_WAIT
+# sockets, warm caches and MariaDB's thread cache to the next).
+rotated() { # rotated R: $TARGETS, rotated left by R-1
+	local -a t
+	read -r -a t <<<"$TARGETS"
+	local n=${#t[@]} i
+	for ((i = 0; i < n; i++)); do
+		printf '%s ' "${t[$(((i + $1 - 1) % n))]}"
+	done
+}
 declare -A QPS=() P95=() QPS_RUNS=() P95_RUNS=() CPU=() CPU_RUNS=()
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq 1 "$REPEAT"); do
 	for test in $TESTS; do
 		for ps in $PS_MODES; do
-			for target in $TARGETS; do
+			for target in $(rotated "$r"); do
 				[[ -n "${PORT[$target]:-}" ]] || continue
 				key="$target|$test|$ps"
 				log=$SC_WORK/run-$target-$test-$ps-$r.log
@@ -252,7 +263,7 @@ declare -A CPS=() CP95=() CPS_RUNS=() CP95_RUNS=() CCPU=() CCPU_RUNS=()
 if [[ "$CONNRATE" != 0 ]]; then
 	(cd "$SC_ROOT" && go build -o "$SC_WORK/bin/connrate" ./scripts/connrate) || sc_die "go build ./scripts/connrate failed"
 	for r in $(seq 1 "$REPEAT"); do
-		for target in $TARGETS; do
+		for target in $(rotated "$r"); do
 			[[ -n "${PORT[$target]:-}" ]] || continue
 			sc_log "$target connection rate run $r/$REPEAT"
 			t0=$(cpu_ticks "$target")
@@ -292,29 +303,32 @@ ratio() { # ratio A B: A/B, or "-" unless both are numbers
 }
 
 echo
-echo "sysbench $(sysbench --version | awk '{print $2}'): $THREADS threads, $TIME s, median of $REPEAT; $TABLES tables x $TABLE_SIZE rows"
 echo "$(nproc) CPUs shared by every process; load average before the runs $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg)"
-{
-	printf 'target\ttest\tps-mode\tQPS\tp95 ms\tvs direct\tvs haproxy\tCPU µs/query\n'
-	for target in $TARGETS; do
-		for test in $TESTS; do
-			for ps in $PS_MODES; do
-				if [[ -n "${UNAVAILABLE[$target]:-}" ]]; then
-					printf '%s\t%s\t%s\tnot available: %s\t\t\t\t\n' "$target" "$test" "$ps" "${UNAVAILABLE[$target]}"
-					continue
-				fi
-				key="$target|$test|$ps"
-				q=${QPS[$key]:--}
-				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$test" "$ps" "$(round "$q")" \
-					"${P95[$key]:--}" "$(ratio "$q" "${QPS[direct|$test|$ps]:--}")" "$(ratio "$q" "${QPS[haproxy|$test|$ps]:--}")" "${CPU[$key]:--}"
+if [[ -n "${TESTS// /}" ]]; then
+	echo
+	echo "sysbench $(sysbench --version | awk '{print $2}'): $THREADS threads, $TIME s, median of $REPEAT; $TABLES tables x $TABLE_SIZE rows"
+	{
+		printf 'target\ttest\tps-mode\tQPS\tp95 ms\tvs direct\tvs haproxy\tCPU µs/query\n'
+		for target in $TARGETS; do
+			for test in $TESTS; do
+				for ps in $PS_MODES; do
+					if [[ -n "${UNAVAILABLE[$target]:-}" ]]; then
+						printf '%s\t%s\t%s\tnot available: %s\t\t\t\t\n' "$target" "$test" "$ps" "${UNAVAILABLE[$target]}"
+						continue
+					fi
+					key="$target|$test|$ps"
+					q=${QPS[$key]:--}
+					printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$test" "$ps" "$(round "$q")" \
+						"${P95[$key]:--}" "$(ratio "$q" "${QPS[direct|$test|$ps]:--}")" "$(ratio "$q" "${QPS[haproxy|$test|$ps]:--}")" "${CPU[$key]:--}"
+				done
 			done
 		done
+	} | column -t -s $'\t'
+	echo "each run's QPS, by round:"
+	for key in $(printf '%s\n' "${!QPS_RUNS[@]}" | sort); do
+		echo "  $key:${QPS_RUNS[$key]}"
 	done
-} | column -t -s $'\t'
-echo "each run's QPS, in run order:"
-for key in $(printf '%s\n' "${!QPS_RUNS[@]}" | sort); do
-	echo "  $key:${QPS_RUNS[$key]}"
-done
+fi
 if [[ "$CONNRATE" != 0 ]]; then
 	echo
 	echo "new connections per second (connect + authenticate + ping + quit), $THREADS workers, $TIME s, median of $REPEAT"
@@ -326,7 +340,7 @@ if [[ "$CONNRATE" != 0 ]]; then
 				"$(ratio "${CPS[$target]}" "${CPS[direct]:--}")" "$(ratio "${CPS[$target]}" "${CPS[haproxy]:--}")" "${CCPU[$target]:--}"
 		done
 	} | column -t -s $'\t'
-	echo "each run's conns/s, in run order:"
+	echo "each run's conns/s, by round:"
 	for target in $(printf '%s\n' "${!CPS_RUNS[@]}" | sort); do
 		echo "  $target:${CPS_RUNS[$target]}"
 	done

@@ -2,19 +2,21 @@ package dataplane
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// The event-loop relay, HAProxy's way: acceptRaw takes the client's
-// socket raw from the listener and admit starts a non-blocking connect to
-// the real server; both sockets then belong to an epoll loop on a locked OS
+// The event-loop relay, HAProxy's way: the loop accepts the client's
+// socket raw from the listener (accept_linux.go) and admit starts a
+// non-blocking connect to the real server; both sockets then belong to an epoll loop on a locked OS
 // thread, which learns of the connect from EPOLLOUT, relays, and closes
 // and accounts for the connection at its end. No goroutine per connection,
 // no socket in Go's poller. Per message one read and one write, no read
@@ -113,12 +115,12 @@ func fdSegments(fd int) (in, out uint64, ok bool) {
 }
 
 type loopReq struct {
-	kind reqKind
-	e    *evRelay      // reqClose
-	s    *Service      // reqListen, reqUnlisten, reqAdopt
-	done chan struct{} // reqUnlisten: closed once the loop let go of the listener
-	fd   int           // reqAdopt: a client socket another loop accepted
-	sa   unix.Sockaddr
+	kind   reqKind
+	e      *evRelay       // reqClose
+	s      *Service       // reqListen, reqUnlisten, reqAdopt
+	done   chan struct{}  // reqUnlisten: closed once the loop let go of the listener
+	fd     int            // reqAdopt: a client socket another loop accepted
+	client netip.AddrPort // and its address
 }
 
 type reqKind int
@@ -335,7 +337,7 @@ func (l *loop) run() {
 					close(q.done)
 				case reqAdopt:
 					l.adopts.Add(-1)
-					q.s.admit(l, q.fd, q.sa)
+					q.s.admit(l, q.fd, q.client)
 				}
 				queue[i] = loopReq{}
 			}
@@ -496,7 +498,13 @@ func (l *loop) pump(e *evRelay, d int) {
 		if drained {
 			x.readable = false
 		}
-		if !l.write(e, d, l.buf[:n]) || drained {
+		// A short read after RDHUP was the last of the bytes: they go out
+		// with MSG_MORE and the shutdown that the next read's EOF makes
+		// carries the FIN in their segment (as the client's own COM_QUIT
+		// and FIN often come), one segment and one wake-up fewer for the
+		// peer.
+		last := n < len(l.buf) && x.hup
+		if !l.write(e, d, l.buf[:n], last) || drained {
 			return
 		}
 		if budget -= n; budget <= 0 {
@@ -510,9 +518,10 @@ func (l *loop) pump(e *evRelay, d int) {
 }
 
 // write sends p to direction d's destination; what it does not take is
-// kept in d's pending buffer. It reports whether all of p went.
-func (l *loop) write(e *evRelay, d int, p []byte) bool {
-	n, ok := l.send(e, d, p)
+// kept in d's pending buffer. It reports whether all of p went. With more,
+// p is held back for the FIN that follows at once (MSG_MORE).
+func (l *loop) write(e *evRelay, d int, p []byte, more bool) bool {
+	n, ok := l.send(e, d, p, more)
 	if !ok {
 		return false
 	}
@@ -529,10 +538,10 @@ func (l *loop) write(e *evRelay, d int, p []byte) bool {
 // send writes p until it is all sent or the socket is full (EAGAIN, after
 // which the edge-triggered EPOLLOUT is armed); ok is false if it finished
 // the relay on an error.
-func (l *loop) send(e *evRelay, d int, p []byte) (n int, ok bool) {
+func (l *loop) send(e *evRelay, d int, p []byte, more bool) (n int, ok bool) {
 	dst := e.fd[1-d]
 	for n < len(p) {
-		w, err := unix.Write(dst, p[n:])
+		w, err := sendTo(dst, p[n:], more)
 		if err != nil {
 			switch err {
 			case unix.EINTR:
@@ -548,10 +557,23 @@ func (l *loop) send(e *evRelay, d int, p []byte) (n int, ok bool) {
 	return n, true
 }
 
+// sendTo is write(2), or send(2) with MSG_MORE when more is set.
+func sendTo(fd int, p []byte, more bool) (int, error) {
+	if !more {
+		return unix.Write(fd, p)
+	}
+	n, _, errno := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)),
+		unix.MSG_MORE|unix.MSG_NOSIGNAL, 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
 // flush sends d's pending bytes; once they are all gone d reads again.
 func (l *loop) flush(e *evRelay, d int) {
 	x := &e.dir[d]
-	n, ok := l.send(e, d, x.pend)
+	n, ok := l.send(e, d, x.pend, false)
 	if !ok {
 		return
 	}

@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -705,4 +706,113 @@ func TestLoopsShareConnections(t *testing.T) {
 		t.Errorf("relays per loop %v: not spread", counts)
 	}
 	t.Logf("relays per loop: %v", counts)
+}
+
+// When the client's last bytes and its FIN arrive together, the real
+// server gets them in one segment too (MSG_MORE, then the shutdown's FIN
+// joins them), not the bytes and then a bare FIN.
+func TestLastBytesShareTheFINSegment(t *testing.T) {
+	segsIn := func(c *net.TCPConn) uint32 {
+		rc, err := c.SyscallConn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var info *unix.TCPInfo
+		rc.Control(func(fd uintptr) { info, err = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Segs_in
+	}
+	type result struct {
+		tail   string
+		segs   uint32
+		failed error
+	}
+	results := make(chan result, 1)
+	ready := make(chan struct{})
+	be := serveFunc(t, func(c *net.TCPConn) {
+		hello := make([]byte, 5)
+		if _, err := io.ReadFull(c, hello); err != nil {
+			results <- result{failed: err}
+			return
+		}
+		before := segsIn(c)
+		close(ready)
+		tail, err := io.ReadAll(c)
+		results <- result{tail: string(tail), segs: segsIn(c) - before, failed: err}
+	})
+	s := startLoopService(t, be, ServiceConfig{})
+	c := dialSmall(t, s)
+	c.Write([]byte("hello"))
+	<-ready
+	// The client's own last bytes and FIN in one segment: send with
+	// MSG_MORE, then shut down.
+	rc, err := c.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.Control(func(fd uintptr) { _, err = sendTo(int(fd), []byte("bye"), true) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.CloseWrite()
+	r := <-results
+	if r.failed != nil || r.tail != "bye" {
+		t.Fatalf("real server read %q, %v", r.tail, r.failed)
+	}
+	if r.segs != 1 {
+		t.Errorf("the last bytes and the FIN reached the real server in %d segments, want 1", r.segs)
+	}
+	waitFor(t, "the connection to end", func() bool { return idle(s) })
+}
+
+// accept4 reads the client's address as the kernel wrote it: port in
+// network byte order, IPv4-mapped IPv6 unmapped, as net reports them.
+func TestAcceptedClientAddress(t *testing.T) {
+	for _, network := range []string{"tcp4", "tcp6"} {
+		addr := map[string]string{"tcp4": "127.0.0.1:0", "tcp6": "[::1]:0"}[network]
+		ln, err := net.Listen(network, addr)
+		if err != nil {
+			if network == "tcp6" {
+				t.Logf("no IPv6 loopback here: %v", err)
+				continue
+			}
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		c, err := net.Dial(network, ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		rc, err := ln.(*net.TCPListener).SyscallConn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The dial has completed the handshake, so the connection is in
+		// the backlog (a listener's RawConn has no Read to wait with).
+		var fd int
+		var client netip.AddrPort
+		var aerr error
+		rc.Control(func(lnFD uintptr) { fd, client, aerr = accept4(int(lnFD)) })
+		if aerr != nil {
+			t.Fatal(aerr)
+		}
+		unix.Close(fd)
+		want := c.LocalAddr().(*net.TCPAddr).AddrPort()
+		if client != want {
+			t.Errorf("%s: accepted client %v, want %v", network, client, want)
+		}
+	}
+	// An IPv4-mapped peer on a dual-stack socket is reported as IPv4.
+	var rsa unix.RawSockaddrAny
+	a := (*unix.RawSockaddrInet6)(unsafe.Pointer(&rsa))
+	a.Family = unix.AF_INET6
+	a.Port = 0
+	*(*[2]byte)(unsafe.Pointer(&a.Port)) = [2]byte{0x1f, 0x90} // 8080
+	a.Addr = netip.MustParseAddr("::ffff:10.1.2.3").As16()
+	if got, want := rawSockaddrPort(&rsa), netip.MustParseAddrPort("10.1.2.3:8080"); got != want {
+		t.Errorf("mapped: %v, want %v", got, want)
+	}
 }

@@ -773,8 +773,8 @@ func (r *relay) closeAll() {
 	}
 }
 
-// handle relays c through goroutines (relayGoroutine; the event loop's
-// connections go through acceptRaw).
+// handle relays c through goroutines (relayGoroutine; the event loops
+// accept their connections themselves, in accept_linux.go).
 func (s *Service) handle(c *net.TCPConn) {
 	client := c.RemoteAddr().(*net.TCPAddr).AddrPort()
 	client = netip.AddrPortFrom(client.Addr().Unmap(), client.Port())
