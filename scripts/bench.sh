@@ -10,7 +10,9 @@
 #              the L4 hop, compared with HAProxy
 # for oltp_point_select and oltp_read_only, with prepared statements
 # (ps=auto) and without (ps=disable). Prints QPS (median of REPEAT runs),
-# p95 latency and the ratios to direct and to HAProxy; then, unless
+# p95 latency and the ratios to direct and to HAProxy (also paired: the
+# median of the per-round ratios, and in how many rounds the figure was
+# higher than HAProxy's); then, unless
 # CONNRATE=0, new MySQL connections per second through each target
 # (scripts/connrate: connect, authenticate, ping, quit in a loop). Runs are
 # interleaved across targets; each run's figure is printed too, and the CPU
@@ -225,6 +227,7 @@ rotated() { # rotated R: $TARGETS, rotated left by R-1
 	done
 }
 declare -A QPS=() P95=() QPS_RUNS=() P95_RUNS=() CPU=() CPU_RUNS=()
+declare -A ROUND=() # "KEY|r" -> round r's figure, for paired ratios
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq 1 "$REPEAT"); do
 	for test in $TESTS; do
@@ -240,7 +243,10 @@ for r in $(seq 1 "$REPEAT"); do
 					--db-ps-mode="$ps" --percentile=95 run >"$log" 2>&1; then
 					qps=$(awk '/queries:/ {gsub(/\(/, "", $3); print $3}' "$log")
 					QPS_RUNS[$key]+=" $qps"
-					P95_RUNS[$key]+=" $(awk '/95th percentile:/ {print $3}' "$log")"
+					ROUND[$key|$r]=$qps
+					p95=$(awk '/95th percentile:/ {print $3}' "$log")
+					P95_RUNS[$key]+=" $p95"
+					ROUND[p95|$key|$r]=$p95
 					CPU_RUNS[$key]+=" $(cpu_per_op "$t0" "$(cpu_ticks "$target")" "$qps")"
 				else
 					sc_log "run failed:"
@@ -271,8 +277,11 @@ if [[ "$CONNRATE" != 0 ]]; then
 				-db sbtest -threads "$THREADS" -time "${TIME}s" 2>"$SC_WORK/connrate-$target-$r.err"); then
 				cps=$(sed -E 's/.*conns\/s=([0-9.]+).*/\1/' <<<"$out")
 				CPS_RUNS[$target]+=" $cps"
+				ROUND[conns|$target|$r]=$cps
 				CCPU_RUNS[$target]+=" $(cpu_per_op "$t0" "$(cpu_ticks "$target")" "$cps")"
-				CP95_RUNS[$target]+=" $(sed -E 's/.*p95_ms=([0-9.]+).*/\1/' <<<"$out")"
+				p95=$(sed -E 's/.*p95_ms=([0-9.]+).*/\1/' <<<"$out")
+				CP95_RUNS[$target]+=" $p95"
+				ROUND[p95|conns|$target|$r]=$p95
 				grep -q 'errors=0' <<<"$out" || sc_log "$target: $out ($(cat "$SC_WORK/connrate-$target-$r.err"))"
 			else
 				sc_log "connrate failed: $(cat "$SC_WORK/connrate-$target-$r.err")"
@@ -302,24 +311,45 @@ ratio() { # ratio A B: A/B, or "-" unless both are numbers
 	fi
 }
 
+# paired KEY BASE: the median over rounds of KEY's figure divided by BASE's
+# in the same round, and in how many rounds KEY's figure was the higher
+# (for a p95, higher is worse). Pairs
+# cancel what drifts between rounds (the machine's other load), which the
+# ratio of two medians does not.
+paired() {
+	local r a b ratios=() ahead=0
+	for r in $(seq 1 "$REPEAT"); do
+		a=${ROUND[$1|$r]:-} b=${ROUND[$2|$r]:-}
+		[[ -n "$a" && -n "$b" ]] || continue
+		ratios+=("$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.4f", a/b}')")
+		if awk -v a="$a" -v b="$b" 'BEGIN {exit !(a > b)}'; then ahead=$((ahead + 1)); fi
+	done
+	if ((${#ratios[@]} == 0)); then
+		echo "-"
+		return
+	fi
+	printf '%.2f (%d/%d)' "$(median "${ratios[@]}")" "$ahead" "${#ratios[@]}"
+}
+
 echo
 echo "$(nproc) CPUs shared by every process; load average before the runs $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg)"
 if [[ -n "${TESTS// /}" ]]; then
 	echo
 	echo "sysbench $(sysbench --version | awk '{print $2}'): $THREADS threads, $TIME s, median of $REPEAT; $TABLES tables x $TABLE_SIZE rows"
 	{
-		printf 'target\ttest\tps-mode\tQPS\tp95 ms\tvs direct\tvs haproxy\tCPU µs/query\n'
+		printf 'target\ttest\tps-mode\tQPS\tp95 ms\tvs direct\tvs haproxy\tpaired vs haproxy\tp95 paired\tCPU µs/query\n'
 		for target in $TARGETS; do
 			for test in $TESTS; do
 				for ps in $PS_MODES; do
 					if [[ -n "${UNAVAILABLE[$target]:-}" ]]; then
-						printf '%s\t%s\t%s\tnot available: %s\t\t\t\t\n' "$target" "$test" "$ps" "${UNAVAILABLE[$target]}"
+						printf '%s\t%s\t%s\tnot available: %s\t\t\t\t\t\t\n' "$target" "$test" "$ps" "${UNAVAILABLE[$target]}"
 						continue
 					fi
 					key="$target|$test|$ps"
 					q=${QPS[$key]:--}
-					printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$test" "$ps" "$(round "$q")" \
-						"${P95[$key]:--}" "$(ratio "$q" "${QPS[direct|$test|$ps]:--}")" "$(ratio "$q" "${QPS[haproxy|$test|$ps]:--}")" "${CPU[$key]:--}"
+					printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$test" "$ps" "$(round "$q")" \
+						"${P95[$key]:--}" "$(ratio "$q" "${QPS[direct|$test|$ps]:--}")" "$(ratio "$q" "${QPS[haproxy|$test|$ps]:--}")" \
+						"$(paired "$key" "haproxy|$test|$ps")" "$(paired "p95|$key" "p95|haproxy|$test|$ps")" "${CPU[$key]:--}"
 				done
 			done
 		done
@@ -333,11 +363,12 @@ if [[ "$CONNRATE" != 0 ]]; then
 	echo
 	echo "new connections per second (connect + authenticate + ping + quit), $THREADS workers, $TIME s, median of $REPEAT"
 	{
-		printf 'target\tconns/s\tp95 ms\tvs direct\tvs haproxy\tCPU µs/conn\n'
+		printf 'target\tconns/s\tp95 ms\tvs direct\tvs haproxy\tpaired vs haproxy\tp95 paired\tCPU µs/conn\n'
 		for target in $TARGETS; do
 			[[ -n "${CPS[$target]:-}" ]] || continue
-			printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$(round "${CPS[$target]}")" "${CP95[$target]}" \
-				"$(ratio "${CPS[$target]}" "${CPS[direct]:--}")" "$(ratio "${CPS[$target]}" "${CPS[haproxy]:--}")" "${CCPU[$target]:--}"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$(round "${CPS[$target]}")" "${CP95[$target]}" \
+				"$(ratio "${CPS[$target]}" "${CPS[direct]:--}")" "$(ratio "${CPS[$target]}" "${CPS[haproxy]:--}")" \
+				"$(paired "conns|$target" "conns|haproxy")" "$(paired "p95|conns|$target" "p95|conns|haproxy")" "${CCPU[$target]:--}"
 		done
 	} | column -t -s $'\t'
 	echo "each run's conns/s, by round:"
