@@ -64,7 +64,10 @@ type benchTarget struct {
 }
 
 func benchTargets(b *testing.B) map[string]benchTarget {
-	backend := pingBackend(b)
+	return benchTargetsFor(b, pingBackend(b))
+}
+
+func benchTargetsFor(b *testing.B, backend netip.AddrPort) map[string]benchTarget {
 	targets := map[string]benchTarget{"direct": {addr: backend}}
 	for name, kind := range map[string]string{"director-goroutine": "goroutine", "director-epoll": "epoll"} {
 		targets[name] = startDirectorProcess(b, backend, kind)
@@ -265,6 +268,80 @@ func BenchmarkConnSetup(b *testing.B) {
 						b.Error(err)
 					}
 					c.Close()
+				}
+			})
+			reportCPU(b, targets[name], cpu0)
+		})
+	}
+}
+
+// bulkBackend sends bulkSize bytes for every byte it reads (a result set
+// or a dump, per request).
+func bulkBackend(b *testing.B) netip.AddrPort {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Close() })
+	data := make([]byte, bulkSize)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				var one [1]byte
+				for {
+					if _, err := io.ReadFull(c, one[:]); err != nil {
+						return
+					}
+					if _, err := c.Write(data); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return l.Addr().(*net.TCPAddr).AddrPort()
+}
+
+const bulkSize = 4 << 20
+
+// BenchmarkBulk: 4 MiB from the real server per request on persistent
+// connections (MB/s; relay CPU per 4 MiB).
+func BenchmarkBulk(b *testing.B) {
+	targets := benchTargetsFor(b, bulkBackend(b))
+	for _, name := range benchNames {
+		if _, ok := targets[name]; !ok {
+			continue
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(bulkSize)
+			b.SetParallelism(1)
+			cpu0 := cpuTime(targets[name].pid)
+			b.RunParallel(func(pb *testing.PB) {
+				c, err := net.Dial("tcp", targets[name].addr.String())
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				defer c.Close()
+				buf := make([]byte, 256<<10)
+				for pb.Next() {
+					if _, err := c.Write(buf[:1]); err != nil {
+						b.Error(err)
+						return
+					}
+					for left := bulkSize; left > 0; {
+						n, err := c.Read(buf[:min(left, len(buf))])
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						left -= n
+					}
 				}
 			})
 			reportCPU(b, targets[name], cpu0)

@@ -39,6 +39,10 @@ const loopBuf = 64 << 10
 
 var pendPool = sync.Pool{New: func() any { return new([loopBuf]byte) }}
 
+// loopSplices counts the directions that went over to splice, and
+// loopSpliceWaits the splices to a destination that was full (tests).
+var loopSplices, loopSpliceWaits atomic.Uint64
+
 // loopPendWaits counts the writes that came back short (tests).
 var loopPendWaits atomic.Uint64
 
@@ -73,6 +77,13 @@ type evDir struct {
 	queued   bool // in l.again
 	pend     []byte
 	buf      *[loopBuf]byte // holds pend
+
+	// Splice mode, taken after a read filled the whole buffer (bulk) and
+	// left when the source is drained: the bytes go socket -> pipe ->
+	// socket without a copy to user space.
+	spliced bool
+	pipe    [2]int // read end, write end
+	inPipe  int    // bytes in the pipe, not yet written to the destination
 }
 
 // discard closes the sockets of a relay that never reached its loop.
@@ -419,8 +430,13 @@ func (l *loop) event(e *evRelay, side int, ev uint32) {
 			rd.hup = true
 		}
 	}
-	if ev&(unix.EPOLLOUT|unix.EPOLLHUP) != 0 && e.dir[1-side].pend != nil {
-		l.flush(e, 1-side)
+	if ev&(unix.EPOLLOUT|unix.EPOLLHUP) != 0 {
+		switch w := &e.dir[1-side]; {
+		case w.pend != nil:
+			l.flush(e, 1-side)
+		case w.inPipe > 0:
+			l.pumpSplice(e, 1-side, chunk)
+		}
 		if e.finished {
 			return
 		}
@@ -471,6 +487,10 @@ func (l *loop) pump(e *evRelay, d int) {
 	if e.finished || e.connecting || x.pend != nil || x.eof || !x.readable {
 		return
 	}
+	if x.spliced {
+		l.pumpSplice(e, d, chunk)
+		return
+	}
 	src := e.fd[d]
 	for budget := chunk; ; {
 		n, err := unix.Read(src, l.buf)
@@ -508,12 +528,101 @@ func (l *loop) pump(e *evRelay, d int) {
 			return
 		}
 		if budget -= n; budget <= 0 {
-			if !x.queued {
-				x.queued = true
-				l.again = append(l.again, dirRef{e, d})
-			}
+			l.requeue(e, d)
 			return
 		}
+		// A full buffer is a bulk transfer: the rest goes by splice.
+		if n == len(l.buf) && l.startSplice(x) {
+			l.pumpSplice(e, d, budget)
+			return
+		}
+	}
+}
+
+// requeue puts d in l.again: it stopped at its budget with bytes left.
+func (l *loop) requeue(e *evRelay, d int) {
+	if x := &e.dir[d]; !x.queued {
+		x.queued = true
+		l.again = append(l.again, dirRef{e, d})
+	}
+}
+
+// startSplice gives x a pipe of its own; false (x stays with read and
+// write) when none can be had. Three syscalls per bulk direction, against
+// at least 64 KiB not copied; no pipes are kept between transfers, so the
+// loops hold no descriptors for them.
+func (l *loop) startSplice(x *evDir) bool {
+	if unix.Pipe2(x.pipe[:], unix.O_NONBLOCK|unix.O_CLOEXEC) != nil {
+		return false
+	}
+	x.spliced = true
+	loopSplices.Add(1)
+	return true
+}
+
+// endSplice closes x's pipe (and whatever it still held: the relay ended).
+func endSplice(x *evDir) {
+	if x.spliced {
+		unix.Close(x.pipe[0])
+		unix.Close(x.pipe[1])
+		x.spliced, x.inPipe = false, 0
+	}
+}
+
+// pumpSplice relays direction d through its pipe: what the pipe holds goes
+// to the destination first, then the source is spliced in while it has
+// bytes (EAGAIN: the pipe is empty then, so it is the socket that is
+// drained, and the direction leaves splice mode), up to budget bytes per
+// turn.
+func (l *loop) pumpSplice(e *evRelay, d int, budget int) {
+	x := &e.dir[d]
+	for {
+		for x.inPipe > 0 {
+			n, err := unix.Splice(x.pipe[0], nil, e.fd[1-d], nil, x.inPipe, unix.SPLICE_F_MOVE|unix.SPLICE_F_NONBLOCK)
+			switch err {
+			case nil:
+				x.inPipe -= int(n)
+				continue
+			case unix.EINTR:
+				continue
+			case unix.EAGAIN:
+				loopSpliceWaits.Add(1)
+				return // EPOLLOUT on the destination resumes
+			}
+			l.finish(e)
+			return
+		}
+		if e.finished || x.eof || !x.readable {
+			return
+		}
+		if budget <= 0 {
+			l.requeue(e, d)
+			return
+		}
+		n, err := unix.Splice(e.fd[d], nil, x.pipe[1], nil, loopBuf, unix.SPLICE_F_MOVE|unix.SPLICE_F_NONBLOCK)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			// The burst is over: the next messages (a MySQL session's
+			// queries after a large result) go by read and write again,
+			// where a short read proves the socket drained; a splice
+			// cannot tell, so it would cost an EAGAIN per message.
+			x.readable = false
+			endSplice(x)
+			return
+		case err != nil:
+			l.finish(e)
+			return
+		case n == 0:
+			x.eof, x.readable = true, false
+			l.eof(e, d)
+			return
+		}
+		x.inPipe += int(n)
+		x.bytes.Add(uint64(n))
+		e.r.lastActive.Store(l.now)
+		budget -= int(n)
 	}
 }
 
@@ -655,6 +764,9 @@ func (l *loop) finish(e *evRelay) {
 		storeMax(&e.r.segsOut, out)
 	}
 	e.fdMu.Unlock()
+	for d := range e.dir {
+		endSplice(&e.dir[d])
+	}
 	// Closing also takes the sockets out of the epoll set (nothing else
 	// shares them); events already returned for them find no relay.
 	e.discard()

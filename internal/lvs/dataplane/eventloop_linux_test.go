@@ -124,9 +124,13 @@ func payload(n int) ([]byte, string) {
 	return p, hex.EncodeToString(sum[:])
 }
 
+// loopWaits counts the times a loop found a destination full (a short
+// write, or a splice that came back EAGAIN) and waited for EPOLLOUT.
+func loopWaits() uint64 { return loopPendWaits.Load() + loopSpliceWaits.Load() }
+
 // TestEventLoopSlowReader: 32 MiB each way through the loop to a peer that
 // reads slowly behind a small receive buffer arrive intact; the writes
-// come back short and the loop waits for EPOLLOUT.
+// (or splices) come back short and the loop waits for EPOLLOUT.
 func TestEventLoopSlowReader(t *testing.T) {
 	const size = 32 << 20
 	data, sum := payload(size)
@@ -135,13 +139,13 @@ func TestEventLoopSlowReader(t *testing.T) {
 		be := serveFunc(t, func(c *net.TCPConn) { c.Write(data) })
 		s := startLoopService(t, be, ServiceConfig{})
 		c := dialSmall(t, s)
-		waits := loopPendWaits.Load()
+		waits := loopWaits()
 		n, got, err := slowRead(c)
 		if err != nil || n != size || got != sum {
 			t.Fatalf("read %d bytes, sha256 %s, %v; want %d, %s", n, got, err, size, sum)
 		}
-		if loopPendWaits.Load() == waits {
-			t.Error("no write came back short")
+		if loopWaits() == waits {
+			t.Error("no write or splice came back short")
 		}
 		c.Close()
 		waitFor(t, "the connection to end", func() bool { return idle(s) })
@@ -157,7 +161,7 @@ func TestEventLoopSlowReader(t *testing.T) {
 		})
 		s := startLoopService(t, be, ServiceConfig{})
 		c := dialSmall(t, s)
-		waits := loopPendWaits.Load()
+		waits := loopWaits()
 		if _, err := c.Write(data); err != nil {
 			t.Fatal(err)
 		}
@@ -166,8 +170,8 @@ func TestEventLoopSlowReader(t *testing.T) {
 		if want := fmt.Sprintf("%d %s <nil>", size, sum); err != nil || string(reply) != want {
 			t.Fatalf("real server got %q (%v), want %q", reply, err, want)
 		}
-		if loopPendWaits.Load() == waits {
-			t.Error("no write came back short")
+		if loopWaits() == waits {
+			t.Error("no write or splice came back short")
 		}
 		waitFor(t, "the connection to end", func() bool { return idle(s) })
 		if ss := s.Snapshot(); ss.InBytes != size {
@@ -815,4 +819,119 @@ func TestAcceptedClientAddress(t *testing.T) {
 	if got, want := rawSockaddrPort(&rsa), netip.MustParseAddrPort("10.1.2.3:8080"); got != want {
 		t.Errorf("mapped: %v, want %v", got, want)
 	}
+}
+
+// TestEventLoopSplicesBulk: once a read fills the loop's whole buffer, the
+// direction goes over to splice (socket -> pipe -> socket); 16 MiB each
+// way arrive intact and counted, both to peers that keep up and to one
+// that reads slowly, where the splice to it comes back EAGAIN and the loop
+// waits for EPOLLOUT with bytes in the pipe.
+func TestEventLoopSplicesBulk(t *testing.T) {
+	const size = 16 << 20
+	data, sum := payload(size)
+
+	t.Run("both ways", func(t *testing.T) {
+		be := serveFunc(t, func(c *net.TCPConn) {
+			h := sha256.New()
+			n, err := io.Copy(h, c)
+			if err != nil || n != size || hex.EncodeToString(h.Sum(nil)) != sum {
+				return // the client sees a short reply
+			}
+			c.Write(data)
+		})
+		s := startLoopService(t, be, ServiceConfig{})
+		c, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(60 * time.Second))
+		splices := loopSplices.Load()
+		if _, err := c.Write(data); err != nil {
+			t.Fatal(err)
+		}
+		c.(*net.TCPConn).CloseWrite()
+		h := sha256.New()
+		n, err := io.Copy(h, c)
+		if got := hex.EncodeToString(h.Sum(nil)); err != nil || n != size || got != sum {
+			t.Fatalf("reply: %d bytes, sha256 %s, %v; want %d, %s", n, got, err, size, sum)
+		}
+		if d := loopSplices.Load() - splices; d < 2 {
+			t.Errorf("%d directions spliced, want both", d)
+		}
+		waitFor(t, "the connection to end", func() bool { return idle(s) })
+		if ss := s.Snapshot(); ss.InBytes != size || ss.OutBytes != size {
+			t.Errorf("InBytes %d, OutBytes %d, want %d each", ss.InBytes, ss.OutBytes, size)
+		}
+	})
+
+	t.Run("messages after a burst", func(t *testing.T) {
+		// A large result, then the session's small queries and answers.
+		be := serveFunc(t, func(c *net.TCPConn) {
+			c.Write(data[:1<<20])
+			buf := make([]byte, 4)
+			for {
+				if _, err := io.ReadFull(c, buf); err != nil {
+					return
+				}
+				c.Write([]byte("pong"))
+			}
+		})
+		s := startLoopService(t, be, ServiceConfig{})
+		c, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(60 * time.Second))
+		splices := loopSplices.Load()
+		burst := make([]byte, 1<<20)
+		if _, err := io.ReadFull(c, burst); err != nil || !bytes.Equal(burst, data[:1<<20]) {
+			t.Fatalf("burst: %v (intact: %v)", err, bytes.Equal(burst, data[:1<<20]))
+		}
+		for i := range 50 {
+			reply := make([]byte, 4)
+			if _, err := c.Write([]byte("ping")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.ReadFull(c, reply); err != nil || string(reply) != "pong" {
+				t.Fatalf("message %d: %q %v", i, reply, err)
+			}
+		}
+		if loopSplices.Load() == splices {
+			t.Error("the burst was not spliced")
+		}
+		c.Close()
+		waitFor(t, "the connection to end", func() bool { return idle(s) })
+		if ss := s.Snapshot(); ss.OutBytes != 1<<20+50*4 || ss.InBytes != 50*4 {
+			t.Errorf("InBytes %d, OutBytes %d, want %d, %d", ss.InBytes, ss.OutBytes, 50*4, 1<<20+50*4)
+		}
+	})
+
+	t.Run("slow reader", func(t *testing.T) {
+		be := serveFunc(t, func(c *net.TCPConn) { c.Write(data) })
+		s := startLoopService(t, be, ServiceConfig{})
+		c, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(60 * time.Second))
+		splices, waits := loopSplices.Load(), loopSpliceWaits.Load()
+		n, got, err := slowRead(c)
+		if err != nil || n != size || got != sum {
+			t.Fatalf("read %d bytes, sha256 %s, %v; want %d, %s", n, got, err, size, sum)
+		}
+		if loopSplices.Load() == splices {
+			t.Error("the transfer was not spliced")
+		}
+		if loopSpliceWaits.Load() == waits {
+			t.Error("no splice to the slow reader came back EAGAIN")
+		}
+		c.Close()
+		waitFor(t, "the connection to end", func() bool { return idle(s) })
+		if ss := s.Snapshot(); ss.OutBytes != size {
+			t.Errorf("OutBytes %d, want %d", ss.OutBytes, size)
+		}
+	})
 }
