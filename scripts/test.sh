@@ -132,6 +132,23 @@ if command -v shellcheck >/dev/null; then
 fi
 
 # --- 4. the driver's own suite ----------------------------------------------
+# bench.sh end to end at a tiny size: every target measured, the paired
+# ratios filled in (the figures themselves are not judged here).
+bench_smoke() {
+	local out
+	out=$(TARGETS="direct haproxy director" TESTS=oltp_point_select PS_MODES=auto TIME=1 REPEAT=2 \
+		TABLES=1 TABLE_SIZE=1000 THREADS=4 bash scripts/bench.sh 2>&1) || {
+		tail -n 20 <<<"$out" >&2
+		return 1
+	}
+	if ! grep -Eq '^director +oltp_point_select +auto +[0-9]+ .*\([0-2]/2\)' <<<"$out" ||
+		! grep -Eq '^director +[0-9]+ +[0-9.]+ .*\([0-2]/2\)' <<<"$out"; then
+		echo "bench.sh printed no paired figures for the director:" >&2
+		tail -n 20 <<<"$out" >&2
+		return 1
+	fi
+}
+run_step "bench.sh smoke run" bench_smoke
 suite_mode=${SHARDCAT_DRIVER_SUITE:-proxy}
 run_step "go-sql-driver suite ($suite_mode)" bash scripts/gosqldriver-suite.sh "$suite_mode"
 

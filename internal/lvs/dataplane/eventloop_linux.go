@@ -78,9 +78,11 @@ type evDir struct {
 	pend     []byte
 	buf      *[loopBuf]byte // holds pend
 
-	// Splice mode, taken after a read filled the whole buffer (bulk) and
-	// left when the source is drained: the bytes go socket -> pipe ->
-	// socket without a copy to user space.
+	// Splice mode, taken in a bulk transfer (large reads adding up to a
+	// buffer's worth) and left when the source is drained: the bytes go
+	// socket -> pipe -> socket without a copy to user space.
+	run     int  // bytes of the current run of large reads (half a buffer or more each)
+	bulk    bool // the run reached a buffer's worth: splice once nothing is pending
 	spliced bool
 	pipe    [2]int // read end, write end
 	inPipe  int    // bytes in the pipe, not yet written to the destination
@@ -487,6 +489,9 @@ func (l *loop) pump(e *evRelay, d int) {
 	if e.finished || e.connecting || x.pend != nil || x.eof || !x.readable {
 		return
 	}
+	if x.bulk && !x.spliced {
+		l.startSplice(x) // its bytes in pend are gone now
+	}
 	if x.spliced {
 		l.pumpSplice(e, d, chunk)
 		return
@@ -512,6 +517,14 @@ func (l *loop) pump(e *evRelay, d int) {
 		}
 		x.bytes.Add(uint64(n))
 		e.r.lastActive.Store(l.now)
+		// Large reads in a row are a bulk transfer (a loopback segment
+		// is a little under 64 KiB, so one read seldom fills the buffer).
+		if n >= len(l.buf)/2 {
+			x.run += n
+		} else {
+			x.run = 0
+		}
+		x.bulk = x.run >= len(l.buf)
 		// Short read = drained: bytes arriving later raise a new edge.
 		// After RDHUP the FIN raised no edge of its own: read on to it.
 		drained := n < len(l.buf) && !x.hup
@@ -531,8 +544,9 @@ func (l *loop) pump(e *evRelay, d int) {
 			l.requeue(e, d)
 			return
 		}
-		// A full buffer is a bulk transfer: the rest goes by splice.
-		if n == len(l.buf) && l.startSplice(x) {
+		// In a bulk transfer the rest goes by splice (or once pend is
+		// flushed, if this write came back short).
+		if x.bulk && l.startSplice(x) {
 			l.pumpSplice(e, d, budget)
 			return
 		}
@@ -553,6 +567,7 @@ func (l *loop) requeue(e *evRelay, d int) {
 // loops hold no descriptors for them.
 func (l *loop) startSplice(x *evDir) bool {
 	if unix.Pipe2(x.pipe[:], unix.O_NONBLOCK|unix.O_CLOEXEC) != nil {
+		x.bulk = false
 		return false
 	}
 	x.spliced = true
@@ -567,6 +582,7 @@ func endSplice(x *evDir) {
 		unix.Close(x.pipe[1])
 		x.spliced, x.inPipe = false, 0
 	}
+	x.bulk, x.run = false, 0
 }
 
 // pumpSplice relays direction d through its pipe: what the pipe holds goes

@@ -821,8 +821,8 @@ func TestAcceptedClientAddress(t *testing.T) {
 	}
 }
 
-// TestEventLoopSplicesBulk: once a read fills the loop's whole buffer, the
-// direction goes over to splice (socket -> pipe -> socket); 16 MiB each
+// TestEventLoopSplicesBulk: once large reads add up to the loop's buffer,
+// the direction goes over to splice (socket -> pipe -> socket); 16 MiB each
 // way arrive intact and counted, both to peers that keep up and to one
 // that reads slowly, where the splice to it comes back EAGAIN and the loop
 // waits for EPOLLOUT with bytes in the pipe.
@@ -878,13 +878,10 @@ func TestEventLoopSplicesBulk(t *testing.T) {
 			}
 		})
 		s := startLoopService(t, be, ServiceConfig{})
-		c, err := net.Dial("tcp", s.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(60 * time.Second))
-		splices := loopSplices.Load()
+		// A small receive buffer holds the loop's writes back, so that the
+		// burst queues up and fills its reads.
+		splices := loopSplices.Load() // before the dial: the burst starts at once
+		c := dialSmall(t, s)
 		burst := make([]byte, 1<<20)
 		if _, err := io.ReadFull(c, burst); err != nil || !bytes.Equal(burst, data[:1<<20]) {
 			t.Fatalf("burst: %v (intact: %v)", err, bytes.Equal(burst, data[:1<<20]))
@@ -911,13 +908,13 @@ func TestEventLoopSplicesBulk(t *testing.T) {
 	t.Run("slow reader", func(t *testing.T) {
 		be := serveFunc(t, func(c *net.TCPConn) { c.Write(data) })
 		s := startLoopService(t, be, ServiceConfig{})
+		splices, waits := loopSplices.Load(), loopSpliceWaits.Load() // the transfer starts at the dial
 		c, err := net.Dial("tcp", s.Addr().String())
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer c.Close()
 		c.SetDeadline(time.Now().Add(60 * time.Second))
-		splices, waits := loopSplices.Load(), loopSpliceWaits.Load()
 		n, got, err := slowRead(c)
 		if err != nil || n != size || got != sum {
 			t.Fatalf("read %d bytes, sha256 %s, %v; want %d, %s", n, got, err, size, sum)
