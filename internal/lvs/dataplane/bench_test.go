@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shardcat/shardcat/internal/testenv"
 )
 
 // The benchmarks compare the director hop with dialling the backend
@@ -25,35 +27,20 @@ import (
 // pingBackend answers every 64-byte message with 64 bytes, like a point
 // select, and greets each new connection with one byte (a server greeting).
 func pingBackend(b *testing.B) netip.AddrPort {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { l.Close() })
-	go func() {
+	return testenv.ServeLoopback(b, func(c net.Conn) {
+		buf := make([]byte, 64)
+		if _, err := c.Write(buf[:1]); err != nil {
+			return
+		}
 		for {
-			c, err := l.Accept()
-			if err != nil {
+			if _, err := io.ReadFull(c, buf); err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				buf := make([]byte, 64)
-				if _, err := c.Write(buf[:1]); err != nil {
-					return
-				}
-				for {
-					if _, err := io.ReadFull(c, buf); err != nil {
-						return
-					}
-					if _, err := c.Write(buf); err != nil {
-						return
-					}
-				}
-			}()
+			if _, err := c.Write(buf); err != nil {
+				return
+			}
 		}
-	}()
-	return l.Addr().(*net.TCPAddr).AddrPort()
+	})
 }
 
 // benchTarget is where a benchmark connects, and the relay's process
@@ -210,13 +197,36 @@ listen bench
 
 // BenchmarkRoundTrip: 64-byte request/response on persistent connections.
 func BenchmarkRoundTrip(b *testing.B) {
-	targets := benchTargets(b)
+	benchSessions(b, benchTargets(b), 8, 0, func(c net.Conn, pb *testing.PB) error {
+		buf := make([]byte, 64)
+		if _, err := io.ReadFull(c, buf[:1]); err != nil {
+			return err
+		}
+		for pb.Next() {
+			if _, err := c.Write(buf); err != nil {
+				return err
+			}
+			if _, err := io.ReadFull(c, buf); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// benchSessions runs session on parallelism persistent connections per
+// GOMAXPROCS to each target, reporting bytes per op (when set) and the
+// relay's CPU per op.
+func benchSessions(b *testing.B, targets map[string]benchTarget, parallelism int, bytesPerOp int64, session func(c net.Conn, pb *testing.PB) error) {
 	for _, name := range benchNames {
 		if _, ok := targets[name]; !ok {
 			continue
 		}
 		b.Run(name, func(b *testing.B) {
-			b.SetParallelism(8)
+			if bytesPerOp > 0 {
+				b.SetBytes(bytesPerOp)
+			}
+			b.SetParallelism(parallelism)
 			cpu0 := cpuTime(targets[name].pid)
 			b.RunParallel(func(pb *testing.PB) {
 				c, err := net.Dial("tcp", targets[name].addr.String())
@@ -225,20 +235,8 @@ func BenchmarkRoundTrip(b *testing.B) {
 					return
 				}
 				defer c.Close()
-				buf := make([]byte, 64)
-				if _, err := io.ReadFull(c, buf[:1]); err != nil {
+				if err := session(c, pb); err != nil {
 					b.Error(err)
-					return
-				}
-				for pb.Next() {
-					if _, err := c.Write(buf); err != nil {
-						b.Error(err)
-						return
-					}
-					if _, err := io.ReadFull(c, buf); err != nil {
-						b.Error(err)
-						return
-					}
 				}
 			})
 			reportCPU(b, targets[name], cpu0)
@@ -278,33 +276,18 @@ func BenchmarkConnSetup(b *testing.B) {
 // bulkBackend sends bulkSize bytes for every byte it reads (a result set
 // or a dump, per request).
 func bulkBackend(b *testing.B) netip.AddrPort {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { l.Close() })
 	data := make([]byte, bulkSize)
-	go func() {
+	return testenv.ServeLoopback(b, func(c net.Conn) {
+		var one [1]byte
 		for {
-			c, err := l.Accept()
-			if err != nil {
+			if _, err := io.ReadFull(c, one[:]); err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				var one [1]byte
-				for {
-					if _, err := io.ReadFull(c, one[:]); err != nil {
-						return
-					}
-					if _, err := c.Write(data); err != nil {
-						return
-					}
-				}
-			}()
+			if _, err := c.Write(data); err != nil {
+				return
+			}
 		}
-	}()
-	return l.Addr().(*net.TCPAddr).AddrPort()
+	})
 }
 
 const bulkSize = 4 << 20
@@ -312,39 +295,20 @@ const bulkSize = 4 << 20
 // BenchmarkBulk: 4 MiB from the real server per request on persistent
 // connections (MB/s; relay CPU per 4 MiB).
 func BenchmarkBulk(b *testing.B) {
-	targets := benchTargetsFor(b, bulkBackend(b))
-	for _, name := range benchNames {
-		if _, ok := targets[name]; !ok {
-			continue
-		}
-		b.Run(name, func(b *testing.B) {
-			b.SetBytes(bulkSize)
-			b.SetParallelism(1)
-			cpu0 := cpuTime(targets[name].pid)
-			b.RunParallel(func(pb *testing.PB) {
-				c, err := net.Dial("tcp", targets[name].addr.String())
+	benchSessions(b, benchTargetsFor(b, bulkBackend(b)), 1, bulkSize, func(c net.Conn, pb *testing.PB) error {
+		buf := make([]byte, 256<<10)
+		for pb.Next() {
+			if _, err := c.Write(buf[:1]); err != nil {
+				return err
+			}
+			for left := bulkSize; left > 0; {
+				n, err := c.Read(buf[:min(left, len(buf))])
 				if err != nil {
-					b.Error(err)
-					return
+					return err
 				}
-				defer c.Close()
-				buf := make([]byte, 256<<10)
-				for pb.Next() {
-					if _, err := c.Write(buf[:1]); err != nil {
-						b.Error(err)
-						return
-					}
-					for left := bulkSize; left > 0; {
-						n, err := c.Read(buf[:min(left, len(buf))])
-						if err != nil {
-							b.Error(err)
-							return
-						}
-						left -= n
-					}
-				}
-			})
-			reportCPU(b, targets[name], cpu0)
-		})
-	}
+				left -= n
+			}
+		}
+		return nil
+	})
 }
