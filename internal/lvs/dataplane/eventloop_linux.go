@@ -16,9 +16,10 @@ import (
 
 // The event-loop relay, HAProxy's way: the loop accepts the client's
 // socket raw from the listener (accept_linux.go) and admit starts a
-// non-blocking connect to the real server; both sockets then belong to an epoll loop on a locked OS
-// thread, which learns of the connect from EPOLLOUT, relays, and closes
-// and accounts for the connection at its end. No goroutine per connection,
+// non-blocking connect to the real server; both sockets then belong to an
+// epoll loop on a locked OS thread, which learns of the connect from
+// EPOLLOUT, relays (splicing bulk transfers), and closes and accounts for
+// the connection at its end. No goroutine per connection,
 // no socket in Go's poller. Per message one read and one write, no read
 // that returns EAGAIN (a short read means the socket is drained; the
 // edge-triggered registration reports the next bytes). A direction whose
