@@ -74,9 +74,13 @@ func startLoopService(t *testing.T, be netip.AddrPort, cfg ServiceConfig) *Servi
 
 // dialSmall connects to s with a small receive buffer, so that a fast
 // sender fills it and the loop's writes come back short.
-func dialSmall(t *testing.T, s *Service) *net.TCPConn {
+func dialSmall(t *testing.T, s *Service) *net.TCPConn { return dialRcvbuf(t, s, 4096) }
+
+// dialRcvbuf connects to s with receive buffer rcvbuf (0: the default),
+// closing the connection when the test ends.
+func dialRcvbuf(t *testing.T, s *Service, rcvbuf int) *net.TCPConn {
 	t.Helper()
-	d := net.Dialer{Timeout: 10 * time.Second, Control: smallRcvbuf(4096)}
+	d := net.Dialer{Timeout: 10 * time.Second, Control: smallRcvbuf(rcvbuf)}
 	c, err := d.Dial("tcp", s.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -716,21 +720,18 @@ func TestLoopsShareConnections(t *testing.T) {
 // server gets them in one segment too (MSG_MORE, then the shutdown's FIN
 // joins them), not the bytes and then a bare FIN.
 func TestLastBytesShareTheFINSegment(t *testing.T) {
-	segsIn := func(c *net.TCPConn) uint32 {
+	segsIn := func(c *net.TCPConn) uint64 {
 		rc, err := c.SyscallConn()
 		if err != nil {
 			t.Fatal(err)
 		}
-		var info *unix.TCPInfo
-		rc.Control(func(fd uintptr) { info, err = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO) })
-		if err != nil {
-			t.Fatal(err)
-		}
-		return info.Segs_in
+		var in uint64
+		rc.Control(func(fd uintptr) { in, _, _ = fdSegments(int(fd)) })
+		return in
 	}
 	type result struct {
 		tail   string
-		segs   uint32
+		segs   uint64
 		failed error
 	}
 	results := make(chan result, 1)
@@ -840,17 +841,12 @@ func TestEventLoopSplicesBulk(t *testing.T) {
 			c.Write(data)
 		})
 		s := startLoopService(t, be, ServiceConfig{})
-		c, err := net.Dial("tcp", s.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(60 * time.Second))
+		c := dialRcvbuf(t, s, 0)
 		splices := loopSplices.Load()
 		if _, err := c.Write(data); err != nil {
 			t.Fatal(err)
 		}
-		c.(*net.TCPConn).CloseWrite()
+		c.CloseWrite()
 		h := sha256.New()
 		n, err := io.Copy(h, c)
 		if got := hex.EncodeToString(h.Sum(nil)); err != nil || n != size || got != sum {
@@ -909,12 +905,7 @@ func TestEventLoopSplicesBulk(t *testing.T) {
 		be := serveFunc(t, func(c *net.TCPConn) { c.Write(data) })
 		s := startLoopService(t, be, ServiceConfig{})
 		splices, waits := loopSplices.Load(), loopSpliceWaits.Load() // the transfer starts at the dial
-		c, err := net.Dial("tcp", s.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(60 * time.Second))
+		c := dialRcvbuf(t, s, 0)
 		n, got, err := slowRead(c)
 		if err != nil || n != size || got != sum {
 			t.Fatalf("read %d bytes, sha256 %s, %v; want %d, %s", n, got, err, size, sum)
