@@ -26,13 +26,18 @@
 // and pure ACKs included, as IPVS counts every packet; live connections are
 // sampled at each Snapshot and closed ones accumulated. Bytes are payload.
 //
-// Divergences from the kernel: a connection counts as active (ESTABLISHED)
-// from the moment both legs are connected until either side half-closes,
-// inactive while the real server is being dialled (SYN_RECV) and after a
-// half-close (FIN_WAIT), and it leaves the counters when both legs are
-// closed (there is no TIME_WAIT entry). The idle timeout (tcp) and tcpfin
-// timeout close a connection between one and two timeouts after its last
-// byte (see relayOneWay). MaxConns is a shardcat addition.
+// Connection states: a connection counts as active (ESTABLISHED) from the
+// moment both legs are connected until either side half-closes, inactive
+// while the real server is being dialled (SYN_RECV) and after a half-close
+// (FIN_WAIT). Once both legs are closed it stays in the table as IPVS keeps
+// it (closed.go): TIME_WAIT for 120 s after both FINs, CLOSE for 10 s after
+// a reset or a refused connect, both inactive and holding their
+// persistence template; a connection closed for a timeout leaves at once.
+// Divergences from the kernel: the state machine is coarser (no
+// CLOSE_WAIT or LAST_ACK; a reset that follows the FINs is not seen), and
+// the idle timeout (tcp) and tcpfin timeout close a connection between one
+// and two timeouts after its last byte (see relayOneWay). MaxConns is a
+// shardcat addition.
 package dataplane
 
 import (

@@ -11,13 +11,14 @@ import (
 type ConnEntry struct {
 	Protocol string         // TCP
 	Expire   time.Duration  // time left before the entry expires
-	State    string         // SYN_RECV, ESTABLISHED, FIN_WAIT or NONE (template)
+	State    string         // SYN_RECV, ESTABLISHED, FIN_WAIT, TIME_WAIT, CLOSE or NONE (template)
 	Source   netip.AddrPort // the client
 	Virtual  netip.AddrPort // the address it connected to
 	Dest     netip.AddrPort // the real server
 }
 
-// Connections lists the live connections and persistence templates, as
+// Connections lists the live connections, the ended ones still in the
+// table (TIME_WAIT, CLOSE) and the persistence templates, as
 // /proc/net/ip_vs_conn does. A connection's Expire is its idle (or, after a
 // half-close, tcpfin) timeout minus the time since bytes last moved; a
 // splice reports its bytes when it returns, so an active bulk transfer may
@@ -45,6 +46,13 @@ func (s *Service) Connections() []ConnEntry {
 		out = append(out, e)
 	}
 	now := s.opts.Now()
+	s.expireClosed(now)
+	for _, c := range [...]*closedQueue{&s.timeWait, &s.closeWait} {
+		for _, x := range c.entries() {
+			out = append(out, ConnEntry{Protocol: "TCP", State: c.state, Source: x.src, Virtual: s.addr,
+				Dest: x.d.cfg.Addr, Expire: x.expires.Sub(now)})
+		}
+	}
 	for key, t := range s.templates {
 		e := ConnEntry{Protocol: "TCP", State: "NONE", Source: netip.AddrPortFrom(key, 0),
 			Virtual: s.addr, Dest: t.dest.cfg.Addr, Expire: t.expires.Sub(now)}

@@ -194,9 +194,12 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// idle reports that no connection is being relayed; the ended ones may
+// still count as InActConn (TIME_WAIT, CLOSE), as in IPVS.
 func idle(s *Service) bool {
-	ss := s.Snapshot()
-	return ss.ActiveConn == 0 && ss.InActConn == 0
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns) == 0 && s.live.Load() == 0
 }
 
 func three(t *testing.T) (a, b, c *backend) {
@@ -267,7 +270,9 @@ func TestPersistence(t *testing.T) {
 		t.Fatalf("after 59s: %s, want a", got)
 	}
 	waitFor(t, "connections to end", func() bool { return idle(s) })
-	clock.Advance(61 * time.Second) // expired: scheduled afresh (rr's next is c)
+	// The template outlives the TIME_WAIT (or CLOSE) entries it controls
+	// by its timeout; then it expires and rr goes on (its next is c).
+	clock.Advance(120*time.Second + 61*time.Second)
 	if got := greet(t, s, "127.0.0.1"); got != "c" {
 		t.Fatalf("after expiry: %s, want c", got)
 	}
@@ -465,10 +470,11 @@ func TestPersistenceLeavesDownServer(t *testing.T) {
 
 func TestUpperThreshold(t *testing.T) {
 	a, b := newBackend(t, "a"), newBackend(t, "b")
+	clock := &fakeClock{now: time.Unix(1e9, 0)}
 	s := startService(t, ServiceConfig{Scheduler: "rr", RealServers: []RealServerConfig{
 		{Addr: a.addr, Weight: 1, UThreshold: 1},
 		{Addr: b.addr, Weight: 1},
-	}}, Options{})
+	}}, Options{Now: clock.Now})
 	name, c, _ := hold(t, s)
 	if name != "a" || !s.Snapshot().RealServers[0].Overloaded {
 		t.Fatalf("first connection to %s, snapshot %+v", name, s.Snapshot().RealServers[0])
@@ -476,9 +482,17 @@ func TestUpperThreshold(t *testing.T) {
 	if got := sequence(t, s, 2, ""); got != "b-b" {
 		t.Fatalf("overloaded a scheduled: %s", got)
 	}
-	c.Close()
-	waitFor(t, "a to leave overload", func() bool { return !s.Snapshot().RealServers[0].Overloaded })
+	closeCleanly(t, c)
 	waitFor(t, "connections to end", func() bool { return idle(s) })
+	// As in the kernel, the threshold counts inactive connections too: a
+	// stays overloaded while the ended connection's TIME_WAIT entry lasts.
+	if !s.Snapshot().RealServers[0].Overloaded {
+		t.Fatal("a left overload while its connection is in TIME_WAIT")
+	}
+	clock.Advance(120 * time.Second)
+	if s.Snapshot().RealServers[0].Overloaded {
+		t.Fatal("a still overloaded after the TIME_WAIT")
+	}
 	if got := sequence(t, s, 2, ""); got != "a-b" {
 		t.Fatalf("after the held connection ended: %s", got)
 	}

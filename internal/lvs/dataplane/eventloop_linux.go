@@ -724,6 +724,7 @@ func (l *loop) eof(e *evRelay, d int) {
 		// Both ways are done: the close in finish sends the FIN (both
 		// sockets were read to EOF, so it is no reset) without a shutdown.
 		x.shut = true
+		e.r.end.Store(endTimeWait)
 		l.finish(e)
 		return
 	}
@@ -746,6 +747,7 @@ func (l *loop) scan() {
 			continue
 		}
 		if e.connecting {
+			e.r.end.Store(endExpired) // SYN_RECV's entry timed out
 			e.s.opts.Logf("virtual_server %s: real server %s: connect: no answer in %v", e.s.cfg.Addr, e.r.d.cfg.Addr, e.r.dial)
 		} else {
 			e.s.logIdle(e.r)

@@ -479,9 +479,10 @@ func TestConnectFailures(t *testing.T) {
 			name string
 			rs   netip.AddrPort
 			log  string
+			kept []string // the entries IPVS keeps afterwards
 		}{
-			{"refused", refused, "connection refused"},
-			{"silent", silent, ""},
+			{"refused", refused, "connection refused", []string{"CLOSE"}}, // the real server's reset
+			{"silent", silent, "", nil},                                   // SYN_RECV expired
 		} {
 			t.Run(tc.name+"/"+relayName, func(t *testing.T) {
 				var logs logLines
@@ -507,10 +508,14 @@ func TestConnectFailures(t *testing.T) {
 				waitFor(t, "the log line", func() bool { return logs.has(want) })
 				waitFor(t, "the counters", func() bool {
 					st := s.Snapshot().Stats
-					return st.ActiveConn == 0 && st.InActConn == 0 && st.Conns == 1
+					return st.ActiveConn == 0 && st.InActConn == len(tc.kept) && st.Conns == 1 && idle(s)
 				})
-				if n := len(s.Connections()); n != 0 {
-					t.Errorf("%d connections listed", n)
+				var kept []string
+				for _, e := range s.Connections() {
+					kept = append(kept, e.State)
+				}
+				if !slices.Equal(kept, tc.kept) {
+					t.Errorf("entries %v, want %v", kept, tc.kept)
 				}
 			})
 		}

@@ -434,14 +434,22 @@ func TestConnectionsList(t *testing.T) {
 		tpl.Expire != 360*time.Second {
 		t.Errorf("template %+v", tpl)
 	}
-	c.Close()
+	closeCleanly(t, c)
 	waitFor(t, "the connection to end", func() bool { return idle(s) })
 	clock.Advance(60 * time.Second)
+	// The template controls the TIME_WAIT entry: it is listed with its full
+	// timeout until that entry goes, and expires 360 s after.
 	cs = s.Connections()
-	if len(cs) != 1 || cs[0].Expire != 300*time.Second {
-		t.Fatalf("template after 60 s: %+v", cs)
+	if len(cs) != 2 || cs[0].State != "NONE" || cs[0].Expire != 360*time.Second ||
+		cs[1].State != "TIME_WAIT" || cs[1].Expire != 60*time.Second {
+		t.Fatalf("after 60 s: %+v", cs)
 	}
-	clock.Advance(301 * time.Second)
+	clock.Advance(60*time.Second + 300*time.Second)
+	cs = s.Connections()
+	if len(cs) != 1 || cs[0].Expire != 60*time.Second {
+		t.Fatalf("template 300 s after the TIME_WAIT: %+v", cs)
+	}
+	clock.Advance(60 * time.Second)
 	if cs = s.Connections(); len(cs) != 0 {
 		t.Fatalf("expired template listed: %+v", cs)
 	}

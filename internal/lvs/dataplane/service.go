@@ -80,6 +80,8 @@ type Service struct {
 	lastSweep time.Time
 	conns     map[*relay]struct{}
 	closed    bool
+	// Ended connections still in the table, as IPVS keeps them.
+	timeWait, closeWait closedQueue
 }
 
 type dest struct {
@@ -138,7 +140,7 @@ func (s *Service) weight(d *dest) int32 {
 
 type template struct {
 	dest    *dest
-	n       int // live connections it controls
+	n       int // connections it controls, ended ones still in the table included
 	expires time.Time
 }
 
@@ -199,6 +201,8 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 		conns:     make(map[*relay]struct{}),
 		start:     time.Now(),
 		lnFD:      -1,
+		timeWait:  closedQueue{state: "TIME_WAIT", timeout: timeWaitTimeout},
+		closeWait: closedQueue{state: "CLOSE", timeout: closeTimeout},
 	}
 	s.addr = s.ln.Addr().(*net.TCPAddr).AddrPort()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -430,6 +434,11 @@ func (s *Service) Close() error {
 	for r := range s.conns {
 		r.closeAll()
 	}
+	for _, c := range [...]*closedQueue{&s.timeWait, &s.closeWait} {
+		for c.len() > 0 {
+			s.unbind(c.pop())
+		}
+	}
 	omega := s.omegaScripts()
 	s.mu.Unlock()
 	s.cancel()
@@ -565,6 +574,7 @@ func (s *Service) pick(client netip.AddrPort) (*dest, *template) {
 	}
 	var key netip.Addr
 	now := s.opts.Now()
+	s.expireClosed(now)
 	if s.cfg.PersistenceTimeout > 0 {
 		s.sweep(now)
 		key = maskAddr(client.Addr(), s.cfg.PersistenceMask)
@@ -641,7 +651,9 @@ type relay struct {
 	state      atomic.Int32
 	lastActive atomic.Int64 // unix nanoseconds of the last bytes relayed
 	done       [2]atomic.Bool
-	pendIdle   atomic.Bool // one direction found itself idle and asked the other
+	eofs       atomic.Int32 // directions that ended at a clean EOF (goroutine relay)
+	end        atomic.Int32 // endClose, endTimeWait or endExpired: what is kept of it
+	pendIdle   atomic.Bool  // one direction found itself idle and asked the other
 	closing    atomic.Bool
 	segsIn     atomic.Uint64 // last TCP_INFO sample of the client socket
 	segsOut    atomic.Uint64
@@ -704,21 +716,26 @@ func (s *Service) move(r *relay, from, to int32) {
 	r.state.Store(to)
 }
 
-// release accounts for r's end: its real server's counters, its
-// persistence template (re-armed from now, as IPVS does when the template's
-// last connection goes).
+// release accounts for r's end. Unless it expired, it stays in the table
+// as an inactive TIME_WAIT or CLOSE entry (keepClosed); otherwise it
+// leaves its real server's counters and its persistence template at once
+// (re-armed from now, as IPVS does when the template's last connection
+// goes).
 func (s *Service) release(r *relay) {
 	s.mu.Lock()
 	d := r.d
+	now := s.opts.Now()
 	if r.state.Load() == stateEstablished {
 		d.active--
-	} else {
-		d.inact--
+		d.inact++
 	}
-	d.overload = d.schedDest(s.weight(d)).OverloadAfterUnbind()
-	if t := r.tmpl; t != nil {
-		t.n--
-		t.expires = s.opts.Now().Add(s.cfg.PersistenceTimeout)
+	if !s.keepClosed(r, now) {
+		d.inact--
+		d.overload = d.schedDest(s.weight(d)).OverloadAfterUnbind()
+		if t := r.tmpl; t != nil {
+			t.n--
+			t.expires = now.Add(s.cfg.PersistenceTimeout)
+		}
 	}
 	d.inPkts += r.segsIn.Load()
 	d.outPkts += r.segsOut.Load()
@@ -802,6 +819,9 @@ func (s *Service) handle(c *net.TCPConn) {
 	dialer := net.Dialer{Timeout: s.cfg.DialTimeout, KeepAlive: -1}
 	bc, err := dialer.DialContext(s.ctx, "tcp", d.cfg.Addr.String())
 	if err != nil {
+		if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+			r.end.Store(endExpired) // SYN_RECV's entry timed out
+		}
 		if s.ctx.Err() == nil {
 			s.opts.Logf("virtual_server %s: real server %s: %v", s.cfg.Addr, d.cfg.Addr, err)
 		}
@@ -848,7 +868,10 @@ func (s *Service) halfClose(r *relay, other *net.TCPConn) {
 // finWait moves r to FIN_WAIT (inactive) at the first half-close.
 func (s *Service) finWait(r *relay) { s.move(r, stateEstablished, stateFinWait) }
 
+// logIdle records that r is being closed for its idle (or tcpfin)
+// timeout: its entry expires rather than staying in the table.
 func (s *Service) logIdle(r *relay) {
+	r.end.Store(endExpired)
 	state := "ESTABLISHED"
 	if r.state.Load() == stateFinWait {
 		state = "FIN_WAIT"
@@ -941,6 +964,9 @@ func (s *Service) relayOneWay(r *relay, dir int, dst, src *net.TCPConn, n *atomi
 		}
 		r.done[dir].Store(true)
 		if err == io.EOF {
+			if r.eofs.Add(1) == 2 {
+				r.end.Store(endTimeWait)
+			}
 			s.halfClose(r, otherSrc)
 			dst.CloseWrite()
 			return
@@ -1019,6 +1045,7 @@ func (s *Service) Snapshot() ServiceSnapshot {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.expireClosed(s.opts.Now())
 	ss := ServiceSnapshot{Addr: s.addr, Scheduler: s.cfg.Scheduler, Persistent: s.cfg.PersistenceTimeout,
 		QuorumUp: !s.quorum.down, Refused: s.refused.Load(), Templates: len(s.templates)}
 	// Relays that ended meanwhile are in their dest's totals already.
