@@ -928,3 +928,60 @@ func TestEventLoopSplicesBulk(t *testing.T) {
 		}
 	})
 }
+
+// TestAcksRideOnTheRelayedBytes: the loop's sockets delay their ACKs
+// (TCP_QUICKACK off), so the ACK of a real server's greeting travels with
+// the client's answer instead of in a segment of its own, as the ACKs of
+// a server's sockets do once the kernel sees the exchange is interactive.
+func TestAcksRideOnTheRelayedBytes(t *testing.T) {
+	const rounds = 5
+	segs := make(chan uint64, rounds)
+	be := serveFunc(t, func(c *net.TCPConn) {
+		// Greet once the director's connect is surely done, as a server
+		// greets after its accept.
+		time.Sleep(20 * time.Millisecond)
+		rc, err := c.SyscallConn()
+		if err != nil {
+			segs <- 0
+			return
+		}
+		in := func() (n uint64) {
+			rc.Control(func(fd uintptr) { n, _, _ = fdSegments(int(fd)) })
+			return n
+		}
+		before := in()
+		c.Write([]byte("greeting"))
+		answer := make([]byte, 6)
+		if _, err := io.ReadFull(c, answer); err != nil {
+			segs <- 0
+			return
+		}
+		segs <- in() - before
+	})
+	s := startLoopService(t, be, ServiceConfig{})
+	alone := 0
+	for range rounds {
+		c, err := net.DialTimeout("tcp", s.Addr().String(), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		greeting := make([]byte, 8)
+		if _, err := io.ReadFull(c, greeting); err != nil {
+			t.Fatal(err)
+		}
+		c.Write([]byte("answer"))
+		n := <-segs
+		c.Close()
+		if n == 0 {
+			t.Fatal("the real server failed")
+		}
+		if n > 1 {
+			alone++
+		}
+		t.Logf("segments from the director between the greeting and the answer: %d", n)
+	}
+	// A delayed ACK still goes alone after 40 ms: allow a slow round.
+	if alone > rounds/2 {
+		t.Errorf("the greeting's ACK went in a segment of its own in %d of %d connections", alone, rounds)
+	}
+}
