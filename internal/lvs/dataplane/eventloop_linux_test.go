@@ -930,36 +930,39 @@ func TestEventLoopSplicesBulk(t *testing.T) {
 }
 
 // TestAcksRideOnTheRelayedBytes: the loop's sockets delay their ACKs
-// (TCP_QUICKACK off), so the ACK of a real server's greeting travels with
-// the client's answer instead of in a segment of its own, as the ACKs of
-// a server's sockets do once the kernel sees the exchange is interactive.
+// (TCP_QUICKACK off), so an ACK travels with the bytes relayed the other
+// way instead of in a segment of its own, as the ACKs of a server's
+// sockets do once the kernel sees the exchange is interactive: the real
+// server's greeting is ACKed by the client's request, the client's request
+// by the real server's answer.
 func TestAcksRideOnTheRelayedBytes(t *testing.T) {
 	const rounds = 5
-	segs := make(chan uint64, rounds)
+	segsIn := func(c *net.TCPConn) (n uint64) {
+		rc, err := c.SyscallConn()
+		if err != nil {
+			return 0
+		}
+		rc.Control(func(fd uintptr) { n, _, _ = fdSegments(int(fd)) })
+		return n
+	}
+	toServer := make(chan uint64, rounds)
 	be := serveFunc(t, func(c *net.TCPConn) {
 		// Greet once the director's connect is surely done, as a server
 		// greets after its accept.
 		time.Sleep(20 * time.Millisecond)
-		rc, err := c.SyscallConn()
-		if err != nil {
-			segs <- 0
-			return
-		}
-		in := func() (n uint64) {
-			rc.Control(func(fd uintptr) { n, _, _ = fdSegments(int(fd)) })
-			return n
-		}
-		before := in()
+		before := segsIn(c)
 		c.Write([]byte("greeting"))
-		answer := make([]byte, 6)
-		if _, err := io.ReadFull(c, answer); err != nil {
-			segs <- 0
+		request := make([]byte, 7)
+		if _, err := io.ReadFull(c, request); err != nil {
+			toServer <- 0
 			return
 		}
-		segs <- in() - before
+		toServer <- segsIn(c) - before
+		time.Sleep(5 * time.Millisecond) // an ACK sent at once would go before the answer
+		c.Write([]byte("answer"))
 	})
 	s := startLoopService(t, be, ServiceConfig{})
-	alone := 0
+	var alone [2]int
 	for range rounds {
 		c, err := net.DialTimeout("tcp", s.Addr().String(), 5*time.Second)
 		if err != nil {
@@ -969,19 +972,29 @@ func TestAcksRideOnTheRelayedBytes(t *testing.T) {
 		if _, err := io.ReadFull(c, greeting); err != nil {
 			t.Fatal(err)
 		}
-		c.Write([]byte("answer"))
-		n := <-segs
+		before := segsIn(c.(*net.TCPConn))
+		c.Write([]byte("request"))
+		answer := make([]byte, 6)
+		if _, err := io.ReadFull(c, answer); err != nil {
+			t.Fatal(err)
+		}
+		toClient := segsIn(c.(*net.TCPConn)) - before
+		n := <-toServer
 		c.Close()
 		if n == 0 {
 			t.Fatal("the real server failed")
 		}
-		if n > 1 {
-			alone++
+		for i, segs := range []uint64{n, toClient} {
+			if segs > 1 {
+				alone[i]++
+			}
 		}
-		t.Logf("segments from the director between the greeting and the answer: %d", n)
+		t.Logf("segments from the director: %d to the real server (greeting to request), %d to the client (request to answer)", n, toClient)
 	}
 	// A delayed ACK still goes alone after 40 ms: allow a slow round.
-	if alone > rounds/2 {
-		t.Errorf("the greeting's ACK went in a segment of its own in %d of %d connections", alone, rounds)
+	for i, who := range []string{"the greeting's (to the real server)", "the request's (to the client)"} {
+		if alone[i] > rounds/2 {
+			t.Errorf("%s ACK went in a segment of its own in %d of %d connections", who, alone[i], rounds)
+		}
 	}
 }
