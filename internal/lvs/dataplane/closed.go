@@ -28,12 +28,34 @@ const (
 const maxClosed = 1 << 20
 
 // closedConn is an ended connection's entry: inactive on its real server,
-// holding its persistence template, until it expires.
+// holding its persistence template, until it expires. There can be a
+// million of them, so it is kept small (40 bytes): the time as an integer,
+// the client's address as bytes, the real server as its index.
 type closedConn struct {
-	expires time.Time
-	d       *dest
-	t       *template
-	src     netip.AddrPort
+	expires int64     // Unix nanoseconds, on s.opts.Now's clock
+	t       *template // nil without persistence
+	addr    [16]byte  // the client's address (IPv4 as v4-mapped IPv6)
+	port    uint16    // the client's port
+	dest    uint16    // s.dests index; sorryIndex for the sorry server
+	v4      bool
+}
+
+const sorryIndex = 1<<16 - 1 // a closedConn's dest for the sorry server
+
+func (e *closedConn) src() netip.AddrPort {
+	a := netip.AddrFrom16(e.addr)
+	if e.v4 {
+		a = a.Unmap()
+	}
+	return netip.AddrPortFrom(a, e.port)
+}
+
+// destOf is the real server e was relayed to (s.mu held).
+func (s *Service) destOf(e *closedConn) *dest {
+	if e.dest == sorryIndex {
+		return s.sorry
+	}
+	return s.dests[e.dest]
 }
 
 // closedQueue holds the entries of one state. They all have the same
@@ -56,6 +78,9 @@ func (c *closedQueue) pop() closedConn {
 	c.head++
 	if c.head == len(c.q) {
 		c.q, c.head = c.q[:0], 0
+		if cap(c.q) > 4096 {
+			c.q = nil // a burst is over: give its memory back
+		}
 	} else if c.head >= 1024 && c.head*2 >= len(c.q) {
 		// Slide the live half down so the slice does not grow forever.
 		n := copy(c.q, c.q[c.head:])
@@ -86,7 +111,9 @@ func (s *Service) keepClosed(r *relay, now time.Time) bool {
 	if c.len() >= maxClosed {
 		s.unbind(c.pop())
 	}
-	c.push(closedConn{expires: now.Add(c.timeout), d: r.d, t: r.tmpl, src: r.src})
+	e := closedConn{expires: now.Add(c.timeout).UnixNano(), t: r.tmpl, addr: r.src.Addr().As16(),
+		port: r.src.Port(), dest: r.d.index, v4: r.src.Addr().Is4()}
+	c.push(e)
 	return true
 }
 
@@ -94,7 +121,7 @@ func (s *Service) keepClosed(r *relay, now time.Time) bool {
 // (s.mu held).
 func (s *Service) expireClosed(now time.Time) {
 	for _, c := range [...]*closedQueue{&s.timeWait, &s.closeWait} {
-		for c.len() > 0 && !now.Before(c.q[c.head].expires) {
+		for c.len() > 0 && c.q[c.head].expires <= now.UnixNano() {
 			s.unbind(c.pop())
 		}
 	}
@@ -106,10 +133,11 @@ func (s *Service) expireClosed(now time.Time) {
 // from the entry's end as IPVS re-arms a template that still controlled
 // connections when its timer ran out (s.mu held).
 func (s *Service) unbind(e closedConn) {
-	e.d.inact--
-	e.d.overload = e.d.schedDest(s.weight(e.d)).OverloadAfterUnbind()
+	d := s.destOf(&e)
+	d.inact--
+	d.overload = d.schedDest(s.weight(d)).OverloadAfterUnbind()
 	if t := e.t; t != nil {
 		t.n--
-		t.expires = e.expires.Add(s.cfg.PersistenceTimeout)
+		t.expires = time.Unix(0, e.expires).Add(s.cfg.PersistenceTimeout)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 var relayKinds = map[string]relayKind{"loop": relayEventLoop, "goroutine": relayGoroutine}
@@ -148,5 +149,44 @@ func TestTemplateOutlivesItsTimeWait(t *testing.T) {
 	clock.Advance(120*time.Second + 30*time.Second)
 	if got := connect(); got != "b" {
 		t.Errorf("30 s after the last TIME_WAIT: %s, want b (the template expired; rr goes on)", got)
+	}
+}
+
+// An ended connection's entry stays small: there can be a million.
+func TestClosedConnSize(t *testing.T) {
+	if n := unsafe.Sizeof(closedConn{}); n > 40 {
+		t.Errorf("closedConn is %d bytes, want at most 40", n)
+	}
+	for _, src := range []string{"192.0.2.7:40001", "[2001:db8::7]:40002"} {
+		ap := netip.MustParseAddrPort(src)
+		e := closedConn{addr: ap.Addr().As16(), port: ap.Port(), v4: ap.Addr().Is4()}
+		if e.src() != ap {
+			t.Errorf("%v came back as %v", ap, e.src())
+		}
+	}
+}
+
+// The queue hands entries back in order across its compaction, and lets
+// go of its memory once a burst has drained.
+func TestClosedQueue(t *testing.T) {
+	var c closedQueue
+	next := int64(0)
+	for round := range 3 {
+		for range 5000 + round*1000 {
+			c.push(closedConn{expires: next})
+			next++
+		}
+		for c.len() > 10 {
+			want := next - int64(c.len())
+			if e := c.pop(); e.expires != want {
+				t.Fatalf("round %d: popped %d, want %d", round, e.expires, want)
+			}
+		}
+	}
+	for c.len() > 0 {
+		c.pop()
+	}
+	if c.q != nil {
+		t.Errorf("drained queue keeps %d entries of capacity", cap(c.q))
 	}
 }

@@ -48,9 +48,10 @@ func (s *Service) Connections() []ConnEntry {
 	now := s.opts.Now()
 	s.expireClosed(now)
 	for _, c := range [...]*closedQueue{&s.timeWait, &s.closeWait} {
-		for _, x := range c.entries() {
-			out = append(out, ConnEntry{Protocol: "TCP", State: c.state, Source: x.src, Virtual: s.addr,
-				Dest: x.d.cfg.Addr, Expire: x.expires.Sub(now)})
+		for i := range c.entries() {
+			x := &c.entries()[i]
+			out = append(out, ConnEntry{Protocol: "TCP", State: c.state, Source: x.src(), Virtual: s.addr,
+				Dest: s.destOf(x).cfg.Addr, Expire: time.Unix(0, x.expires).Sub(now)})
 		}
 	}
 	for key, t := range s.templates {

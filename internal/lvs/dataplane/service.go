@@ -90,8 +90,9 @@ type dest struct {
 	checksUp     []bool
 	up           bool // every checker up
 	isSorry      bool
-	downNotified bool // notify_down ran for the current DOWN state
-	inTable      bool // sorry server: in the table (weight 1 while serving, 0 when inhibited)
+	index        uint16 // in Service.dests; sorryIndex for the sorry server
+	downNotified bool   // notify_down ran for the current DOWN state
+	inTable      bool   // sorry server: in the table (weight 1 while serving, 0 when inhibited)
 	active       int32
 	inact        int32
 	overload     bool // IP_VS_DEST_F_OVERLOAD, from the thresholds
@@ -165,6 +166,9 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 	if cfg.Quorum <= 0 {
 		cfg.Quorum = 1
 	}
+	if len(cfg.RealServers) >= sorryIndex {
+		return nil, fmt.Errorf("%d real servers: at most %d per virtual server", len(cfg.RealServers), sorryIndex-1)
+	}
 	for _, rc := range cfg.RealServers {
 		if rc.ProxyProtocol != 0 && rc.ProxyProtocol != 1 && rc.ProxyProtocol != 2 {
 			return nil, fmt.Errorf("real server %s: proxy_protocol %d: expected 1 or 2", rc.Addr, rc.ProxyProtocol)
@@ -207,7 +211,7 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 	s.addr = s.ln.Addr().(*net.TCPAddr).AddrPort()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for _, rc := range cfg.RealServers {
-		d := &dest{cfg: rc, weight0: rc.Weight, checksUp: make([]bool, len(rc.Checks)), up: true}
+		d := &dest{cfg: rc, weight0: rc.Weight, checksUp: make([]bool, len(rc.Checks)), up: true, index: uint16(len(s.dests))}
 		for i, c := range rc.Checks {
 			d.checksUp[i] = !c.Alpha
 			if c.Alpha {
@@ -219,7 +223,7 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 	if cfg.SorryServer.IsValid() {
 		// With sorry_server_inhibit keepalived adds it at once, with weight 0.
 		s.sorry = &dest{cfg: RealServerConfig{Addr: cfg.SorryServer, Weight: 1}, weight0: 1, up: true, isSorry: true,
-			inTable: cfg.SorryServerInhibit}
+			inTable: cfg.SorryServerInhibit, index: sorryIndex}
 	}
 	// Alpha real servers (or a quorum above the configured weights) may
 	// start the service without its quorum: keepalived then puts the sorry
