@@ -1,7 +1,9 @@
 package ipvsadm
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/netip"
@@ -30,31 +32,84 @@ type connLister interface {
 // OpConns is the control-socket op answering the connection entries.
 const OpConns = "conns"
 
+// connsTimeout bounds a connection listing, which can be long: a busy
+// director keeps hundreds of thousands of TIME_WAIT entries, as IPVS does.
+const connsTimeout = time.Minute
+
 // Conns lists the connection entries of every source that keeps them, in
 // service order.
 func (s *Server) Conns() []Conn {
+	out := []Conn{}
+	s.eachConn(func(c Conn) error { out = append(out, c); return nil })
+	return out
+}
+
+// eachConn calls fn with each connection entry, in service order, until fn
+// fails.
+func (s *Server) eachConn(fn func(Conn) error) error {
 	s.mu.Lock()
 	sources := s.sources
 	s.mu.Unlock()
-	out := []Conn{}
 	for _, src := range sources {
 		cl, ok := src.(connLister)
 		if !ok {
 			continue
 		}
 		for _, e := range cl.Connections() {
-			out = append(out, Conn{Protocol: e.Protocol, Expire: uint32(e.Expire / time.Second), State: e.State,
-				Source: e.Source, Virtual: e.Virtual, Dest: e.Dest})
+			if err := fn(Conn{Protocol: e.Protocol, Expire: uint32(e.Expire / time.Second), State: e.State,
+				Source: e.Source, Virtual: e.Virtual, Dest: e.Dest}); err != nil {
+				return err
+			}
 		}
 	}
-	return out
+	return nil
+}
+
+// writeConns answers OpConns on w as a Response whose data is the entries'
+// array, written as they are listed: no copy of the whole answer is held.
+func (s *Server) writeConns(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString(`{"data":[`)
+	first := true
+	enc := json.NewEncoder(bw)
+	err := s.eachConn(func(c Conn) error {
+		if !first {
+			bw.WriteByte(',')
+		}
+		first = false
+		return enc.Encode(c) // its newline is JSON whitespace
+	})
+	if err != nil {
+		return err
+	}
+	bw.WriteString("]}\n")
+	return bw.Flush()
+}
+
+// MarshalJSON writes c as an array, [protocol, expire, state, source,
+// virtual, dest]: a listing can hold a million entries.
+func (c Conn) MarshalJSON() ([]byte, error) {
+	return json.Marshal([]any{c.Protocol, c.Expire, c.State, c.Source, c.Virtual, c.Dest})
+}
+
+// UnmarshalJSON reads the array MarshalJSON writes.
+func (c *Conn) UnmarshalJSON(b []byte) error {
+	return json.Unmarshal(b, &[]any{&c.Protocol, &c.Expire, &c.State, &c.Source, &c.Virtual, &c.Dest})
 }
 
 // FetchConns asks the director on the socket at path for its connection entries.
 func FetchConns(ctx context.Context, path string) ([]Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, connsTimeout)
+	defer cancel()
+	resp, err := exchangeFor(ctx, path, OpConns, connsTimeout)
+	if err != nil {
+		return nil, err
+	}
 	var conns []Conn
-	err := Call(ctx, path, OpConns, &conns)
-	return conns, err
+	if err := json.Unmarshal(resp.Data, &conns); err != nil {
+		return nil, err
+	}
+	return conns, nil
 }
 
 // FormatConns prints conns as ipvsadm -L -c -n does (list_conn and

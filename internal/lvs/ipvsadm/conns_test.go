@@ -3,10 +3,12 @@ package ipvsadm
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -93,5 +95,31 @@ func TestControlSocketConns(t *testing.T) {
 	wantLine := fmt.Sprintf("TCP 01:00  NONE        %-18s %-18s %s\n", "127.0.0.1:0", svc.Addr(), rs)
 	if !strings.Contains(b.String(), wantLine) {
 		t.Errorf("listing:\n%s\nwant the line %q", b.String(), wantLine)
+	}
+}
+
+// A connection entry travels as a compact array and comes back whole.
+func TestConnJSONRoundTrip(t *testing.T) {
+	ap := netip.MustParseAddrPort
+	in := []Conn{
+		{Protocol: "TCP", Expire: 118, State: "TIME_WAIT", Source: ap("192.168.56.1:57322"), Virtual: ap("192.168.56.200:80"), Dest: ap("192.168.56.102:80")},
+		{Protocol: "TCP", Expire: 0, State: "NONE", Source: ap("[2001:db8::1]:0"), Virtual: ap("[2001:db8::100]:80"), Dest: ap("[2001:db8::5]:80")},
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `["TCP",118,"TIME_WAIT","192.168.56.1:57322","192.168.56.200:80","192.168.56.102:80"]`; !strings.Contains(string(b), want) {
+		t.Errorf("encoded %s, want it to hold %s", b, want)
+	}
+	var out []Conn
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(in, out) {
+		t.Errorf("round trip: %+v, want %+v", out, in)
+	}
+	if err := json.Unmarshal([]byte(`[["TCP","x"]]`), &out); err == nil {
+		t.Error("a malformed entry decoded without an error")
 	}
 }

@@ -196,7 +196,9 @@ func (s *Server) handle(c net.Conn) {
 		t := s.Table()
 		resp.Table = &t
 	case req.Op == OpConns:
-		resp.Data, _ = json.Marshal(s.Conns()) // plain values: cannot fail
+		c.SetDeadline(time.Now().Add(connsTimeout))
+		s.writeConns(c)
+		return
 	default:
 		s.mu.Lock()
 		fn := s.ops[req.Op]
@@ -273,13 +275,18 @@ func Fetch(ctx context.Context, path string) (Table, error) {
 
 // exchange sends one request and reads the response.
 func exchange(ctx context.Context, path, op string) (Response, error) {
+	return exchangeFor(ctx, path, op, ioTimeout)
+}
+
+// exchangeFor is exchange with its own bound on the time it takes.
+func exchangeFor(ctx context.Context, path, op string, timeout time.Duration) (Response, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", path)
 	if err != nil {
 		return Response{}, err
 	}
 	defer c.Close()
-	deadline := time.Now().Add(ioTimeout)
+	deadline := time.Now().Add(timeout)
 	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
 		deadline = dl
 	}
