@@ -102,9 +102,9 @@ func (s *Service) keepClosed(r *relay, now time.Time) bool {
 	var c *closedQueue
 	switch r.end.Load() {
 	case endTimeWait:
-		c = &s.timeWait
+		c = &s.timeWaitEntries
 	case endClose:
-		c = &s.closeWait
+		c = &s.closeEntries
 	default:
 		return false
 	}
@@ -120,7 +120,7 @@ func (s *Service) keepClosed(r *relay, now time.Time) bool {
 // expireClosed drops the ended entries whose timeout has passed by now
 // (s.mu held).
 func (s *Service) expireClosed(now time.Time) {
-	for _, c := range [...]*closedQueue{&s.timeWait, &s.closeWait} {
+	for _, c := range [...]*closedQueue{&s.timeWaitEntries, &s.closeEntries} {
 		for c.len() > 0 && c.q[c.head].expires <= now.UnixNano() {
 			s.unbind(c.pop())
 		}

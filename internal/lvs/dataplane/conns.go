@@ -47,7 +47,7 @@ func (s *Service) Connections() []ConnEntry {
 	}
 	now := s.opts.Now()
 	s.expireClosed(now)
-	for _, c := range [...]*closedQueue{&s.timeWait, &s.closeWait} {
+	for _, c := range [...]*closedQueue{&s.timeWaitEntries, &s.closeEntries} {
 		for i := range c.entries() {
 			x := &c.entries()[i]
 			out = append(out, ConnEntry{Protocol: "TCP", State: c.state, Source: x.src(), Virtual: s.addr,

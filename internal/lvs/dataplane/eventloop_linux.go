@@ -281,9 +281,9 @@ func (l *loop) post(q loopReq) {
 // wake-ups. On two busy cores (sysbench 16 threads and MariaDB on the same
 // machine) that took 300 µs on average and up to 7 ms, against 20 µs for
 // an unlocked goroutine. Unlocked loops still measured no better (paired
-// runs against HAProxy: point selects 1.02 and 1.00 unlocked, 0.94 and
-// 1.04 locked; new connections 1.01 unlocked, 1.07 locked), so the loops
-// stay locked.
+// runs against HAProxy: point selects 1.02, 1.00 and 0.99 unlocked, 0.94,
+// 1.04 and 1.01 locked; new connections 1.02 and 1.01 unlocked, 1.01 and
+// 1.07 locked), so the loops stay locked.
 const loopYield = 5 * time.Millisecond
 
 // run is the loop. It blocks in epoll_wait on its own thread: waiting

@@ -81,7 +81,7 @@ type Service struct {
 	conns     map[*relay]struct{}
 	closed    bool
 	// Ended connections still in the table, as IPVS keeps them.
-	timeWait, closeWait closedQueue
+	timeWaitEntries, closeEntries closedQueue
 }
 
 type dest struct {
@@ -197,16 +197,16 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{
-		cfg:       cfg,
-		opts:      opts,
-		ln:        l.(*net.TCPListener),
-		sched:     sc,
-		templates: make(map[netip.Addr]*template),
-		conns:     make(map[*relay]struct{}),
-		start:     time.Now(),
-		lnFD:      -1,
-		timeWait:  closedQueue{state: "TIME_WAIT", timeout: timeWaitTimeout},
-		closeWait: closedQueue{state: "CLOSE", timeout: closeTimeout},
+		cfg:             cfg,
+		opts:            opts,
+		ln:              l.(*net.TCPListener),
+		sched:           sc,
+		templates:       make(map[netip.Addr]*template),
+		conns:           make(map[*relay]struct{}),
+		start:           time.Now(),
+		lnFD:            -1,
+		timeWaitEntries: closedQueue{state: "TIME_WAIT", timeout: timeWaitTimeout},
+		closeEntries:    closedQueue{state: "CLOSE", timeout: closeTimeout},
 	}
 	s.addr = s.ln.Addr().(*net.TCPAddr).AddrPort()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -438,7 +438,7 @@ func (s *Service) Close() error {
 	for r := range s.conns {
 		r.closeAll()
 	}
-	for _, c := range [...]*closedQueue{&s.timeWait, &s.closeWait} {
+	for _, c := range [...]*closedQueue{&s.timeWaitEntries, &s.closeEntries} {
 		for c.len() > 0 {
 			s.unbind(c.pop())
 		}
