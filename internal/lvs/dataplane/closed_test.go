@@ -190,3 +190,37 @@ func TestClosedQueue(t *testing.T) {
 		t.Errorf("drained queue keeps %d entries of capacity", cap(c.q))
 	}
 }
+
+// A sorry server's ended connections are kept like a real server's: they
+// count on it until their TIME_WAIT ends.
+func TestSorryServerTimeWait(t *testing.T) {
+	a, sorry := newBackend(t, "a"), newBackend(t, "sorry")
+	clock := &fakeClock{now: time.Unix(1e9, 0)}
+	s := startService(t, ServiceConfig{Scheduler: "rr", SorryServer: sorry.addr, Quorum: 5,
+		RealServers: rsOf(nil, a)}, Options{Now: clock.Now})
+	name, c, _ := hold(t, s)
+	if name != "sorry" {
+		t.Fatalf("quorum down (5 > weight 1), yet %s answered", name)
+	}
+	closeCleanly(t, c)
+	waitFor(t, "the connection to end", func() bool { return idle(s) })
+	sorryInAct := func() int {
+		for _, rs := range s.Snapshot().RealServers {
+			if rs.Sorry {
+				return rs.InActConn
+			}
+		}
+		t.Fatal("no sorry server in the snapshot")
+		return 0
+	}
+	if n := sorryInAct(); n != 1 {
+		t.Fatalf("sorry server InActConn %d after the close, want 1", n)
+	}
+	if cs := s.Connections(); len(cs) != 1 || cs[0].Dest != sorry.addr || cs[0].State != "TIME_WAIT" {
+		t.Errorf("entries %+v", cs)
+	}
+	clock.Advance(120 * time.Second)
+	if n := sorryInAct(); n != 0 {
+		t.Errorf("sorry server InActConn %d after TIME_WAIT, want 0", n)
+	}
+}
