@@ -48,8 +48,9 @@ func (s *Service) Connections() []ConnEntry {
 	now := s.opts.Now()
 	s.expireClosed(now)
 	for _, c := range [...]*closedQueue{&s.timeWaitEntries, &s.closeEntries} {
-		for i := range c.entries() {
-			x := &c.entries()[i]
+		entries := c.entries()
+		for i := range entries {
+			x := &entries[i]
 			out = append(out, ConnEntry{Protocol: "TCP", State: c.state, Source: x.src(), Virtual: s.addr,
 				Dest: s.destOf(x).cfg.Addr, Expire: time.Unix(0, x.expires).Sub(now)})
 		}

@@ -474,7 +474,7 @@ func TestConnectFailures(t *testing.T) {
 		}
 		return a
 	}()
-	for relayName, relay := range map[string]relayKind{"loop": relayEventLoop, "goroutine": relayGoroutine} {
+	for relayName, relay := range relayKinds {
 		for _, tc := range []struct {
 			name string
 			rs   netip.AddrPort

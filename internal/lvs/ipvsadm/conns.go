@@ -36,14 +36,6 @@ const OpConns = "conns"
 // director keeps hundreds of thousands of TIME_WAIT entries, as IPVS does.
 const connsTimeout = time.Minute
 
-// Conns lists the connection entries of every source that keeps them, in
-// service order.
-func (s *Server) Conns() []Conn {
-	out := []Conn{}
-	s.eachConn(func(c Conn) error { out = append(out, c); return nil })
-	return out
-}
-
 // eachConn calls fn with each connection entry, in service order, until fn
 // fails.
 func (s *Server) eachConn(fn func(Conn) error) error {
