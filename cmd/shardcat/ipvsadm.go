@@ -21,7 +21,7 @@ func init() {
 	})
 }
 
-const ipvsadmUsage = `usage: shardcat ipvsadm -L|-l [-n] [-c|--stats|--rate|--thresholds|--persistent-conn] [--exact] [--socket PATH]
+const ipvsadmUsage = `usage: shardcat ipvsadm -L|-l [-n] [-c|--stats|--rate|--thresholds|--persistent-conn|--timeout] [--exact] [--socket PATH]
   -L, -l, --list      list the virtual server table (the only command so far)
   -n, --numeric       numeric addresses (always: names are never resolved)
   -c, --connection    list the connection entries and persistence templates
@@ -29,16 +29,18 @@ const ipvsadmUsage = `usage: shardcat ipvsadm -L|-l [-n] [-c|--stats|--rate|--th
   --rate              rate estimates: CPS InPPS OutPPS InBPS OutBPS (bytes/s)
   --thresholds        upper/lower connection thresholds
   --persistent-conn   persistent connection counts
+  --timeout           the tcp, tcpfin and udp timeouts (global_defs lvs_timeouts)
   --exact             exact numbers, no K/M/G/T abbreviation
   --socket PATH       director control socket (default ` + defaultControlSocket + `)
 InPkts/OutPkts are the client sockets' TCP segments (TCP_INFO segs_in/segs_out).
 `
 
 type ipvsadmArgs struct {
-	list   bool
-	conns  bool // -c: connection entries
-	opts   ipvsadm.FormatOptions
-	socket string
+	list    bool
+	conns   bool // -c: connection entries
+	timeout bool // --timeout: the timeouts line
+	opts    ipvsadm.FormatOptions
+	socket  string
 }
 
 // parseIpvsadmArgs accepts ipvsadm's spellings: bundled short options
@@ -79,6 +81,10 @@ func parseIpvsadmArgs(args []string) (ipvsadmArgs, error) {
 		case "persistent-conn":
 			setMode(ipvsadm.ModePersistentConn)
 			continue
+		case "timeout":
+			a.timeout = true
+			modes++
+			continue
 		case "exact":
 			a.opts.Exact = true
 			continue
@@ -113,7 +119,7 @@ func parseIpvsadmArgs(args []string) (ipvsadmArgs, error) {
 		return a, fmt.Errorf("only listing (-L) is supported")
 	}
 	if modes > 1 {
-		return a, fmt.Errorf("-c, --stats, --rate, --thresholds and --persistent-conn are exclusive")
+		return a, fmt.Errorf("-c, --stats, --rate, --thresholds, --persistent-conn and --timeout are exclusive")
 	}
 	return a, nil
 }
@@ -149,7 +155,11 @@ func runIpvsadm(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintf(s.err, "shardcat ipvsadm: no director answering on %s: %v\n", a.socket, err)
 		return 1
 	}
-	if err := ipvsadm.Format(s.out, t, a.opts); err != nil {
+	format := func() error { return ipvsadm.Format(s.out, t, a.opts) }
+	if a.timeout {
+		format = func() error { return ipvsadm.FormatTimeouts(s.out, t.Timeouts) }
+	}
+	if err := format(); err != nil {
 		fmt.Fprintf(s.err, "shardcat ipvsadm: %v\n", err)
 		return 1
 	}

@@ -22,6 +22,7 @@ func TestParseIpvsadmArgs(t *testing.T) {
 		mode  ipvsadm.Mode
 		ex    bool
 		conns bool
+		tmo   bool
 		sock  string
 		err   bool
 	}{
@@ -34,6 +35,9 @@ func TestParseIpvsadmArgs(t *testing.T) {
 		{args: []string{"--list", "--rate", "--exact", "--socket", "/tmp/x.sock"}, mode: ipvsadm.ModeRate, ex: true, sock: "/tmp/x.sock"},
 		{args: []string{"-L", "--thresholds", "--socket=/s"}, mode: ipvsadm.ModeThresholds, sock: "/s"},
 		{args: []string{"-nL", "--persistent-conn"}, mode: ipvsadm.ModePersistentConn, sock: defaultControlSocket},
+		{args: []string{"-L", "--timeout"}, tmo: true, sock: defaultControlSocket},
+		{args: []string{"-L", "--timeout", "--stats"}, err: true},
+		{args: []string{"-Lc", "--timeout"}, err: true},
 		{args: []string{"-n"}, err: true},
 		{args: []string{"-A"}, err: true},
 		{args: []string{"-L", "--stats", "--rate"}, err: true},
@@ -46,7 +50,7 @@ func TestParseIpvsadmArgs(t *testing.T) {
 			t.Errorf("%q: err %v", tc.args, err)
 			continue
 		}
-		if err == nil && (a.opts.Mode != tc.mode || a.opts.Exact != tc.ex || a.socket != tc.sock || a.conns != tc.conns) {
+		if err == nil && (a.opts.Mode != tc.mode || a.opts.Exact != tc.ex || a.socket != tc.sock || a.conns != tc.conns || a.timeout != tc.tmo) {
 			t.Errorf("%q: got %+v", tc.args, a)
 		}
 	}
@@ -63,7 +67,10 @@ func TestIpvsadmListsRunningDirector(t *testing.T) {
 	vport, rport := testenv.FreeLoopbackPort(t), greeter(t, "a")
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "keepalived.conf")
-	text := fmt.Sprintf(`virtual_server 127.0.0.1 %d {
+	text := fmt.Sprintf(`global_defs {
+    lvs_timeouts tcp 7200 udp 60
+}
+virtual_server 127.0.0.1 %d {
     lb_algo rr
     lb_kind NAT
     persistence_timeout 50
@@ -134,6 +141,12 @@ func TestIpvsadmListsRunningDirector(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(got, "IPVS connection entries\npro expire state       source             virtual            destination\n") ||
 		!tpl.MatchString(got) {
 		t.Errorf("ipvsadm -lcn exit %d:\n%s%s", code, got, stderr)
+	}
+
+	// tcpfin not set: the kernel's 120 s.
+	code, got, stderr = runShardcat(t, "ipvsadm", "-L", "--timeout", "--socket", sock)
+	if want := "Timeout (tcp tcpfin udp): 7200 120 60\n"; code != 0 || got != want {
+		t.Errorf("ipvsadm -L --timeout exit %d: %q, want %q%s", code, got, want, stderr)
 	}
 
 	stopDirector(t, cancel, done, &errOut)

@@ -553,6 +553,10 @@ func (d *Director) publish() {
 	if d.opts.Control == nil {
 		return
 	}
+	if d.cfg != nil {
+		t := d.cfg.Global.LVSTimeouts
+		d.opts.Control.SetTimeouts(ipvsadm.TimeoutsFrom(t.TCP, t.TCPFin, t.UDP))
+	}
 	var src []ipvsadm.Source
 	for _, s := range d.services {
 		for _, svc := range s.svcs {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shardcat/shardcat/internal/lvs/dataplane"
@@ -46,6 +47,8 @@ type Source interface {
 type Server struct {
 	now     func() time.Time
 	sources []Source
+
+	timeouts atomic.Pointer[Timeouts] // nil = DefaultTimeouts
 
 	mu    sync.Mutex
 	est   []estimator.Estimator
@@ -85,6 +88,10 @@ func (s *Server) SetSources(sources []Source) {
 	s.sources, s.est, s.dests = sources, est, dests
 	s.mu.Unlock()
 }
+
+// SetTimeouts sets the timeouts the table reports (global_defs
+// lvs_timeouts, with the kernel's defaults for those not set).
+func (s *Server) SetTimeouts(t Timeouts) { s.timeouts.Store(&t) }
 
 // NewServer starts the estimators of the sources at now() (nil = time.Now).
 func NewServer(sources []Source, now func() time.Time) *Server {
@@ -126,7 +133,10 @@ func (s *Server) Tick() {
 
 // Table is the current state: live counters, rates as of the last tick.
 func (s *Server) Table() Table {
-	t := Table{Version: Version, Size: TableSize, Services: []Service{}}
+	t := Table{Version: Version, Size: TableSize, Timeouts: DefaultTimeouts, Services: []Service{}}
+	if to := s.timeouts.Load(); to != nil {
+		t.Timeouts = *to
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, src := range s.sources {

@@ -47,6 +47,12 @@ func Format(w io.Writer, t Table, o FormatOptions) error {
 	return err
 }
 
+// FormatTimeouts prints t as ipvsadm -L --timeout does (print_timeout).
+func FormatTimeouts(w io.Writer, t Timeouts) error {
+	_, err := fmt.Fprintf(w, "Timeout (tcp tcpfin udp): %d %d %d\n", t.TCP, t.TCPFin, t.UDP)
+	return err
+}
+
 func writeTitle(b *strings.Builder, m Mode) {
 	const prot = "Prot LocalAddress:Port"
 	switch m {

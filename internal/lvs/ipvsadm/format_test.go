@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shardcat/shardcat/internal/lvs/estimator"
 )
@@ -161,5 +162,22 @@ func TestFormatLongAndIPv6Names(t *testing.T) {
 		"  -> [2001:db8:ffff:ffff:ffff:ffff:ffff:2]:443 Masq    1      0          0         \n"
 	if !strings.HasSuffix(b.String(), want) {
 		t.Errorf("IPv6 names are not truncated:\n%s", b.String())
+	}
+}
+
+func TestFormatTimeouts(t *testing.T) {
+	tests := []struct {
+		tcp, fin, udp time.Duration
+		want          string
+	}{
+		{0, 0, 0, "Timeout (tcp tcpfin udp): 900 120 300\n"},
+		{7200 * time.Second, 0, 15 * time.Second, "Timeout (tcp tcpfin udp): 7200 120 15\n"},
+		{0, 30 * time.Second, 0, "Timeout (tcp tcpfin udp): 900 30 300\n"},
+	}
+	for _, tc := range tests {
+		var b strings.Builder
+		if err := FormatTimeouts(&b, TimeoutsFrom(tc.tcp, tc.fin, tc.udp)); err != nil || b.String() != tc.want {
+			t.Errorf("%v %v %v: %q %v, want %q", tc.tcp, tc.fin, tc.udp, b.String(), err, tc.want)
+		}
 	}
 }

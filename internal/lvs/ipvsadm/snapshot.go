@@ -23,7 +23,36 @@ const (
 type Table struct {
 	Version  string    `json:"version"`
 	Size     int       `json:"size"`
+	Timeouts Timeouts  `json:"timeouts"`
 	Services []Service `json:"services"`
+}
+
+// Timeouts are the connection timeouts ipvsadm -L --timeout prints, in
+// seconds: established TCP, TCP after a FIN, UDP. The kernel keeps one set
+// per network namespace (ipvsadm --set); keepalived sets it from
+// global_defs lvs_timeouts.
+type Timeouts struct {
+	TCP    int `json:"tcp"`
+	TCPFin int `json:"tcpfin"`
+	UDP    int `json:"udp"`
+}
+
+// DefaultTimeouts are the kernel's (ip_vs_proto_tcp.c, ip_vs_proto_udp.c).
+var DefaultTimeouts = Timeouts{TCP: 900, TCPFin: 120, UDP: 300}
+
+// TimeoutsFrom fills in the kernel's default for each timeout not set
+// (zero), as keepalived leaves those the kernel has.
+func TimeoutsFrom(tcp, tcpFin, udp time.Duration) Timeouts {
+	t := DefaultTimeouts
+	for _, x := range []struct {
+		d  time.Duration
+		to *int
+	}{{tcp, &t.TCP}, {tcpFin, &t.TCPFin}, {udp, &t.UDP}} {
+		if x.d > 0 {
+			*x.to = int(x.d / time.Second)
+		}
+	}
+	return t
 }
 
 // Service is one virtual service.
