@@ -28,13 +28,15 @@
 //
 // Connection states: a connection counts as active (ESTABLISHED) from the
 // moment both legs are connected until either side half-closes, inactive
-// while the real server is being dialled (SYN_RECV) and after a half-close
-// (FIN_WAIT). Once both legs are closed it stays in the table as IPVS keeps
+// while the real server is being dialled (SYN_RECV) and after a half-close:
+// FIN_WAIT when the real server closed first, CLOSE_WAIT when the client
+// did, as the kernel's NAT state table has it. Once both legs are closed it stays in the table as IPVS keeps
 // it (closed.go): TIME_WAIT for 120 s after both FINs, CLOSE for 10 s after
 // a reset or a refused connect, both inactive and holding their
 // persistence template; a connection closed for a timeout leaves at once.
-// Divergences from the kernel: the state machine is coarser (no
-// CLOSE_WAIT or LAST_ACK; a reset that follows the FINs is not seen), and
+// Divergences from the kernel: the state machine is coarser (a reset
+// that follows the FINs is not seen; LAST_ACK, which the kernel's NAT
+// table does not reach from ESTABLISHED, never shows), and
 // the idle timeout (tcp) and tcpfin timeout close a connection between one
 // and two timeouts after its last byte (see relayOneWay). MaxConns is a
 // shardcat addition.
@@ -99,10 +101,14 @@ type ServiceConfig struct {
 	SorryServerInhibit bool
 
 	// IdleTimeout closes a connection with no byte either way for that
-	// long (IPVS's tcp ESTABLISHED timeout); FinTimeout replaces it after
-	// the first half-close (tcpfin). 0 = 900 s and 120 s.
-	IdleTimeout time.Duration
-	FinTimeout  time.Duration
+	// long (IPVS's tcp ESTABLISHED timeout). After the first half-close
+	// FinTimeout replaces it when the real server closed first (FIN_WAIT,
+	// tcpfin), CloseWaitTimeout when the client did (CLOSE_WAIT, which
+	// ipvsadm --set and lvs_timeouts leave at the kernel's 60 s).
+	// 0 = 900 s, 120 s and 60 s.
+	IdleTimeout      time.Duration
+	FinTimeout       time.Duration
+	CloseWaitTimeout time.Duration
 	// MaxConns > 0 bounds the connections handled at once: beyond it a new
 	// client connection is accepted and closed at once (counted as Refused).
 	MaxConns int

@@ -11,7 +11,7 @@ import (
 type ConnEntry struct {
 	Protocol string         // TCP
 	Expire   time.Duration  // time left before the entry expires
-	State    string         // SYN_RECV, ESTABLISHED, FIN_WAIT, TIME_WAIT, CLOSE or NONE (template)
+	State    string         // SYN_RECV, ESTABLISHED, FIN_WAIT, CLOSE_WAIT, TIME_WAIT, CLOSE or NONE (template)
 	Source   netip.AddrPort // the client
 	Virtual  netip.AddrPort // the address it connected to
 	Dest     netip.AddrPort // the real server
@@ -19,29 +19,24 @@ type ConnEntry struct {
 
 // Connections lists the live connections, the ended ones still in the
 // table (TIME_WAIT, CLOSE) and the persistence templates, as
-// /proc/net/ip_vs_conn does. A connection's Expire is its idle (or, after a
-// half-close, tcpfin) timeout minus the time since bytes last moved; a
-// splice reports its bytes when it returns, so an active bulk transfer may
-// show a little less than the full timeout. While the real server is being
-// dialled it is the connect timeout left. A template that still controls
-// connections shows the full persistence timeout: it is re-armed when it
-// would expire.
+// /proc/net/ip_vs_conn does. A connection's Expire is its state's timeout
+// (ESTABLISHED: tcp; FIN_WAIT: tcpfin; CLOSE_WAIT: 60 s) minus the time
+// since bytes last moved; a splice reports its bytes when it returns, so an
+// active bulk transfer may show a little less than the full timeout. While
+// the real server is being dialled it is the connect timeout left. A
+// template that still controls connections shows the full persistence
+// timeout: it is re-armed when it would expire.
 func (s *Service) Connections() []ConnEntry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []ConnEntry
 	for r := range s.conns {
-		e := ConnEntry{Protocol: "TCP", Source: r.src, Virtual: r.vip, Dest: r.d.cfg.Addr}
-		switch r.state.Load() {
-		case stateSynRecv:
-			e.State = "SYN_RECV"
+		state := r.state.Load()
+		e := ConnEntry{Protocol: "TCP", State: stateNames[state], Source: r.src, Virtual: r.vip, Dest: r.d.cfg.Addr}
+		if state == stateSynRecv {
 			e.Expire = s.cfg.DialTimeout - time.Since(r.started)
-		case stateEstablished:
-			e.State = "ESTABLISHED"
-			e.Expire = r.idle - r.sinceActive()
-		default:
-			e.State = "FIN_WAIT"
-			e.Expire = r.fin - r.sinceActive()
+		} else {
+			e.Expire = r.timeout() - r.sinceActive()
 		}
 		out = append(out, e)
 	}

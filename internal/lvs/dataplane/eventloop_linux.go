@@ -740,9 +740,10 @@ func (l *loop) flush(e *evRelay, d int) {
 func (l *loop) eof(e *evRelay, d int) {
 	x := &e.dir[d]
 	if !e.dir[1-d].shut {
-		// FIN_WAIT before the peer can see the FIN, as relayOneWay does:
-		// whoever observes the half-close sees the state that goes with it.
-		e.s.finWait(e.r)
+		// The half-closed state before the peer can see the FIN, as
+		// relayOneWay does: whoever observes the half-close sees the state
+		// that goes with it.
+		e.s.halfClosed(e.r, d)
 	}
 	if e.dir[1-d].shut {
 		// Both ways are done: the close in finish sends the FIN (both
@@ -754,8 +755,8 @@ func (l *loop) eof(e *evRelay, d int) {
 	}
 	unix.Shutdown(e.fd[1-d], unix.SHUT_WR)
 	x.shut = true
-	e.r.lastActive.Store(l.now) // tcpfin counts from the half-close
-	l.nextScan = min(l.nextScan, l.now+int64(e.r.fin))
+	e.r.lastActive.Store(l.now) // the half-closed state's timeout counts from here
+	l.nextScan = min(l.nextScan, l.now+int64(e.r.timeout()))
 }
 
 // scan closes the relays idle for their timeout and sets the next scan to

@@ -185,7 +185,8 @@ func TestEventLoopSlowReader(t *testing.T) {
 }
 
 // TestEventLoopHalfClose: either side may close its way first; the other
-// way goes on, the connection is FIN_WAIT, and it ends when both are done.
+// way goes on, the connection is CLOSE_WAIT (the client closed first) or
+// FIN_WAIT (the real server did), and it ends when both are done.
 func TestEventLoopHalfClose(t *testing.T) {
 	t.Run("client first", func(t *testing.T) {
 		proceed := make(chan struct{})
@@ -198,9 +199,9 @@ func TestEventLoopHalfClose(t *testing.T) {
 		c := dialSmall(t, s)
 		c.Write([]byte("question"))
 		c.CloseWrite()
-		waitFor(t, "FIN_WAIT", func() bool {
+		waitFor(t, "CLOSE_WAIT", func() bool {
 			cs := s.Connections()
-			return len(cs) == 1 && cs[0].State == "FIN_WAIT"
+			return len(cs) == 1 && cs[0].State == "CLOSE_WAIT"
 		})
 		close(proceed)
 		if reply, err := io.ReadAll(c); err != nil || string(reply) != "got question" {
@@ -929,13 +930,19 @@ func TestEventLoopSplicesBulk(t *testing.T) {
 	})
 }
 
-// TestAcksRideOnTheRelayedBytes: the loop's sockets delay their ACKs
+// TestAcksRideOnTheRelayedBytes: the relays' sockets delay their ACKs
 // (TCP_QUICKACK off), so an ACK travels with the bytes relayed the other
 // way instead of in a segment of its own, as the ACKs of a server's
 // sockets do once the kernel sees the exchange is interactive: the real
 // server's greeting is ACKed by the client's request, the client's request
 // by the real server's answer.
 func TestAcksRideOnTheRelayedBytes(t *testing.T) {
+	for name, relay := range relayKinds {
+		t.Run(name, func(t *testing.T) { testAcksRide(t, relay) })
+	}
+}
+
+func testAcksRide(t *testing.T, relay relayKind) {
 	const rounds = 5
 	segsIn := func(c *net.TCPConn) (n uint64) {
 		rc, err := c.SyscallConn()
@@ -960,8 +967,11 @@ func TestAcksRideOnTheRelayedBytes(t *testing.T) {
 		toServer <- segsIn(c) - before
 		time.Sleep(5 * time.Millisecond) // an ACK sent at once would go before the answer
 		c.Write([]byte("answer"))
+		// Close only after the client: a FIN relayed right behind the
+		// answer would be counted with it.
+		io.Copy(io.Discard, c)
 	})
-	s := startLoopService(t, be, ServiceConfig{})
+	s := startService(t, ServiceConfig{Scheduler: "rr", RealServers: []RealServerConfig{{Addr: be, Weight: 1}}}, Options{relay: relay})
 	var alone [2]int
 	for range rounds {
 		c, err := net.DialTimeout("tcp", s.Addr().String(), 5*time.Second)

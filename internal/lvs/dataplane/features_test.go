@@ -363,30 +363,58 @@ func TestIdleTimeout(t *testing.T) {
 	}
 }
 
-func TestFinTimeout(t *testing.T) {
-	// A real server that never answers nor closes after the client's FIN.
-	be := testenv.ServeLoopback(t, func(c net.Conn) {
-		io.Copy(io.Discard, c)
-		time.Sleep(30 * time.Second)
-	})
-	s := startService(t, ServiceConfig{Scheduler: "rr", RealServers: []RealServerConfig{{Addr: be, Weight: 1}},
-		IdleTimeout: time.Hour, FinTimeout: 300 * time.Millisecond}, Options{})
-	c, err := net.DialTimeout("tcp", s.Addr().String(), 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
+// TestHalfClosedTimeouts: after the client's FIN a connection is
+// CLOSE_WAIT with that state's timeout, after the real server's FIN_WAIT
+// with tcpfin, as in the kernel's NAT state table; a connection that
+// stays half-closed past it is closed and leaves the table.
+func TestHalfClosedTimeouts(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	for name, relay := range relayKinds {
+		for _, first := range []string{"client", "real server"} {
+			t.Run(name+"/"+first+" first", func(t *testing.T) {
+				// A real server that, after its FIN or the client's, neither
+				// reads nor closes.
+				be := testenv.ServeLoopback(t, func(c net.Conn) {
+					if first == "real server" {
+						c.(*net.TCPConn).CloseWrite()
+					} else {
+						io.Copy(io.Discard, c)
+					}
+					time.Sleep(30 * time.Second)
+				})
+				cfg := ServiceConfig{Scheduler: "rr", RealServers: []RealServerConfig{{Addr: be, Weight: 1}}, IdleTimeout: time.Hour}
+				want := "CLOSE_WAIT"
+				if first == "client" {
+					cfg.CloseWaitTimeout, cfg.FinTimeout = timeout, time.Hour
+				} else {
+					cfg.CloseWaitTimeout, cfg.FinTimeout, want = time.Hour, timeout, "FIN_WAIT"
+				}
+				s := startService(t, cfg, Options{relay: relay})
+				c, err := net.DialTimeout("tcp", s.Addr().String(), 10*time.Second)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(20 * time.Second))
+				if first == "client" {
+					waitFor(t, "an established connection", func() bool { return s.Snapshot().ActiveConn == 1 })
+					c.(*net.TCPConn).CloseWrite()
+				} else if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+					t.Fatalf("the real server's FIN: %v", err)
+				}
+				waitFor(t, want, func() bool {
+					cs := s.Connections()
+					return len(cs) == 1 && cs[0].State == want && cs[0].Expire <= timeout && s.Snapshot().InActConn == 1
+				})
+				waitFor(t, "the connection to leave the table", func() bool { return idle(s) })
+				if first == "client" {
+					if _, err := c.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+						t.Fatalf("half-closed connection not closed after its timeout: %v", err)
+					}
+				}
+			})
+		}
 	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(20 * time.Second))
-	waitFor(t, "an established connection", func() bool { return s.Snapshot().ActiveConn == 1 })
-	c.(*net.TCPConn).CloseWrite()
-	waitFor(t, "FIN_WAIT", func() bool {
-		cs := s.Connections()
-		return len(cs) == 1 && cs[0].State == "FIN_WAIT" && cs[0].Expire <= 300*time.Millisecond
-	})
-	if _, err := c.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("half-closed connection not closed after tcpfin: %v", err)
-	}
-	waitFor(t, "the connection to leave the table", func() bool { return idle(s) })
 }
 
 func TestMaxConns(t *testing.T) {

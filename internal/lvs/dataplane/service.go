@@ -52,8 +52,9 @@ var defaultRelay = func() relayKind {
 
 // IPVS's default TCP state timeouts (ip_vs_proto_tcp.c tcp_timeouts[]).
 const (
-	DefaultIdleTimeout = 900 * time.Second // ESTABLISHED
-	DefaultFinTimeout  = 120 * time.Second // FIN_WAIT
+	DefaultIdleTimeout      = 900 * time.Second // ESTABLISHED
+	DefaultFinTimeout       = 120 * time.Second // FIN_WAIT
+	DefaultCloseWaitTimeout = 60 * time.Second  // CLOSE_WAIT
 )
 
 // Service is one running virtual server.
@@ -162,6 +163,9 @@ func Start(cfg ServiceConfig, opts Options) (*Service, error) {
 	}
 	if cfg.FinTimeout <= 0 {
 		cfg.FinTimeout = DefaultFinTimeout
+	}
+	if cfg.CloseWaitTimeout <= 0 {
+		cfg.CloseWaitTimeout = DefaultCloseWaitTimeout
 	}
 	if cfg.Quorum <= 0 {
 		cfg.Quorum = 1
@@ -638,8 +642,13 @@ func (s *Service) sweep(now time.Time) {
 const (
 	stateSynRecv int32 = iota // the real server is being dialled
 	stateEstablished
-	stateFinWait // after the first half-close
+	stateFinWait   // the real server half-closed first
+	stateCloseWait // the client half-closed first
 )
+
+// stateNames are the states' names in ipvsadm -c.
+var stateNames = [...]string{stateSynRecv: "SYN_RECV", stateEstablished: "ESTABLISHED",
+	stateFinWait: "FIN_WAIT", stateCloseWait: "CLOSE_WAIT"}
 
 // relay is one client connection and its real server leg.
 type relay struct {
@@ -661,7 +670,9 @@ type relay struct {
 	closing    atomic.Bool
 	segsIn     atomic.Uint64 // last TCP_INFO sample of the client socket
 	segsOut    atomic.Uint64
-	idle, fin  time.Duration
+	idle       time.Duration // ESTABLISHED
+	fin        time.Duration // FIN_WAIT
+	closeWait  time.Duration // CLOSE_WAIT
 	dial       time.Duration // SYN_RECV: the real server is being connected
 }
 
@@ -680,6 +691,8 @@ func (r *relay) timeout() time.Duration {
 		return r.dial
 	case stateFinWait:
 		return r.fin
+	case stateCloseWait:
+		return r.closeWait
 	}
 	return r.idle
 }
@@ -688,7 +701,7 @@ func (r *relay) timeout() time.Duration {
 // to d (holding t).
 func (s *Service) newRelay(d *dest, t *template, client, vip netip.AddrPort) *relay {
 	r := &relay{d: d, tmpl: t, src: client, vip: vip, started: time.Now(),
-		idle: s.cfg.IdleTimeout, fin: s.cfg.FinTimeout, dial: s.cfg.DialTimeout}
+		idle: s.cfg.IdleTimeout, fin: s.cfg.FinTimeout, closeWait: s.cfg.CloseWaitTimeout, dial: s.cfg.DialTimeout}
 	r.touch()
 	return r
 }
@@ -832,6 +845,8 @@ func (s *Service) handle(c *net.TCPConn) {
 		return
 	}
 	backend := bc.(*net.TCPConn)
+	connDelayACKs(c)
+	connDelayACKs(backend)
 	if v := d.cfg.ProxyProtocol; v != 0 {
 		hdr, _ := proxyHeader(v, client, vip) // v was checked by Start
 		backend.SetWriteDeadline(time.Now().Add(s.cfg.DialTimeout))
@@ -862,24 +877,29 @@ func (s *Service) handle(c *net.TCPConn) {
 	<-done
 }
 
-// halfClose moves r to FIN_WAIT and gives the direction still open the
-// tcpfin timeout.
-func (s *Service) halfClose(r *relay, other *net.TCPConn) {
-	s.finWait(r)
-	other.SetReadDeadline(time.Now().Add(r.fin))
+// halfClose moves r out of ESTABLISHED at direction dir's EOF and gives
+// the direction still open the new state's timeout.
+func (s *Service) halfClose(r *relay, dir int, other *net.TCPConn) {
+	s.halfClosed(r, dir)
+	other.SetReadDeadline(time.Now().Add(r.timeout()))
 }
 
-// finWait moves r to FIN_WAIT (inactive) at the first half-close.
-func (s *Service) finWait(r *relay) { s.move(r, stateEstablished, stateFinWait) }
+// halfClosed moves r to the inactive state of its first half-close, as the
+// kernel's NAT state table does on the first FIN: CLOSE_WAIT for the
+// client's (direction 0), FIN_WAIT for the real server's.
+func (s *Service) halfClosed(r *relay, dir int) {
+	to := stateFinWait
+	if dir == 0 {
+		to = stateCloseWait
+	}
+	s.move(r, stateEstablished, to)
+}
 
 // logIdle records that r is being closed for its idle (or tcpfin)
 // timeout: its entry expires rather than staying in the table.
 func (s *Service) logIdle(r *relay) {
 	r.end.Store(endExpired)
-	state := "ESTABLISHED"
-	if r.state.Load() == stateFinWait {
-		state = "FIN_WAIT"
-	}
+	state := stateNames[r.state.Load()]
 	s.opts.Logf("virtual_server %s: closing %s -> %s: idle for %v (%s)", s.cfg.Addr, r.src, r.d.cfg.Addr, r.timeout(), state)
 }
 
@@ -971,7 +991,7 @@ func (s *Service) relayOneWay(r *relay, dir int, dst, src *net.TCPConn, n *atomi
 			if r.eofs.Add(1) == 2 {
 				r.end.Store(endTimeWait)
 			}
-			s.halfClose(r, otherSrc)
+			s.halfClose(r, dir, otherSrc)
 			dst.CloseWrite()
 			return
 		}

@@ -23,3 +23,11 @@ func segments(c *net.TCPConn) (in, out uint64, ok bool) {
 	}
 	return uint64(info.Segs_in), uint64(info.Segs_out), true
 }
+
+// connDelayACKs is delayACKs (eventloop_linux.go) for the goroutine relay's
+// sockets.
+func connDelayACKs(c *net.TCPConn) {
+	if rc, err := c.SyscallConn(); err == nil {
+		rc.Control(func(fd uintptr) { delayACKs(int(fd)) })
+	}
+}
