@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -139,16 +141,7 @@ func runIpvsadm(ctx context.Context, args []string, s stdio) int {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if a.conns {
-		conns, err := ipvsadm.FetchConns(ctx, a.socket)
-		if err != nil {
-			fmt.Fprintf(s.err, "shardcat ipvsadm: no director answering on %s: %v\n", a.socket, err)
-			return 1
-		}
-		if err := ipvsadm.FormatConns(s.out, conns); err != nil {
-			fmt.Fprintf(s.err, "shardcat ipvsadm: %v\n", err)
-			return 1
-		}
-		return exitOK
+		return listConns(ctx, a.socket, s)
 	}
 	t, err := ipvsadm.Fetch(ctx, a.socket)
 	if err != nil {
@@ -161,6 +154,28 @@ func runIpvsadm(ctx context.Context, args []string, s stdio) int {
 	}
 	if err := format(); err != nil {
 		fmt.Fprintf(s.err, "shardcat ipvsadm: %v\n", err)
+		return 1
+	}
+	return exitOK
+}
+
+// listConns prints the connection entries as they arrive from the director:
+// a busy director holds hundreds of thousands of them.
+func listConns(ctx context.Context, socket string, s stdio) int {
+	out := bufio.NewWriterSize(s.out, 64<<10)
+	err := ipvsadm.EachConn(ctx, socket, func() error {
+		_, err := out.WriteString(ipvsadm.ConnsTitle)
+		return err
+	}, func(c ipvsadm.Conn) error { return ipvsadm.FormatConn(out, c) })
+	if ferr := out.Flush(); err == nil {
+		err = ferr
+	}
+	switch {
+	case errors.Is(err, ipvsadm.ErrNoDirector):
+		fmt.Fprintf(s.err, "shardcat ipvsadm: %v\n", err)
+		return 1
+	case err != nil:
+		fmt.Fprintf(s.err, "shardcat ipvsadm: listing the connections: %v\n", err)
 		return 1
 	}
 	return exitOK

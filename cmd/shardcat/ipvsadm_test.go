@@ -57,9 +57,15 @@ func TestParseIpvsadmArgs(t *testing.T) {
 }
 
 func TestIpvsadmWithoutDirector(t *testing.T) {
-	code, _, errOut := runShardcat(t, "ipvsadm", "-Ln", "--socket", filepath.Join(t.TempDir(), "none.sock"))
-	if code != 1 || !strings.Contains(errOut, "no director answering") {
-		t.Errorf("exit %d, stderr %q", code, errOut)
+	for _, list := range []string{"-Ln", "-lcn", "--timeout"} {
+		args := []string{"ipvsadm", list, "--socket", filepath.Join(t.TempDir(), "none.sock")}
+		if list == "--timeout" {
+			args = append(args, "-L")
+		}
+		code, out, errOut := runShardcat(t, args...)
+		if code != 1 || out != "" || !strings.Contains(errOut, "no director answering") {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", list, code, out, errOut)
+		}
 	}
 }
 

@@ -4,10 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/shardcat/shardcat/internal/lvs/dataplane"
@@ -91,29 +92,119 @@ func (c *Conn) UnmarshalJSON(b []byte) error {
 
 // FetchConns asks the director on the socket at path for its connection entries.
 func FetchConns(ctx context.Context, path string) ([]Conn, error) {
-	ctx, cancel := context.WithTimeout(ctx, connsTimeout)
-	defer cancel()
-	resp, err := exchangeFor(ctx, path, OpConns, connsTimeout)
-	if err != nil {
-		return nil, err
-	}
 	var conns []Conn
-	if err := json.Unmarshal(resp.Data, &conns); err != nil {
-		return nil, err
-	}
-	return conns, nil
+	err := EachConn(ctx, path, nil, func(c Conn) error {
+		conns = append(conns, c)
+		return nil
+	})
+	return conns, err
 }
 
-// FormatConns prints conns as ipvsadm -L -c -n does (list_conn and
-// print_conn in ipvsadm.c: the expiry as MM:SS).
-func FormatConns(w io.Writer, conns []Conn) error {
-	var b strings.Builder
-	b.WriteString("IPVS connection entries\n")
-	fmt.Fprintf(&b, "pro expire %-11s %-18s %-18s %s\n", "state", "source", "virtual", "destination")
-	for _, c := range conns {
-		expire := fmt.Sprintf("%02d:%02d", c.Expire/60, c.Expire%60)
-		fmt.Fprintf(&b, "%-3s %-6s %-11s %-18s %-18s %s\n", c.Protocol, expire, c.State, c.Source, c.Virtual, c.Dest)
+// ErrNoDirector wraps the error of a listing that got no answer: nothing
+// listens on the socket, or what does sent no listing.
+var ErrNoDirector = errors.New("no director answering")
+
+// EachConn asks the director on the socket at path for its connection
+// entries and calls fn with each as it is read, so that a listing of a
+// million entries is never held whole. begin, if not nil, is called once
+// the director has started its answer, before the first entry.
+func EachConn(ctx context.Context, path string, begin func() error, fn func(Conn) error) error {
+	ctx, cancel := context.WithTimeout(ctx, connsTimeout)
+	defer cancel()
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "unix", path)
+	if err != nil {
+		return fmt.Errorf("%w on %s: %v", ErrNoDirector, path, err)
 	}
-	_, err := io.WriteString(w, b.String())
+	defer c.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		c.SetDeadline(dl)
+	}
+	if err := json.NewEncoder(c).Encode(Request{Op: OpConns}); err != nil {
+		return fmt.Errorf("%w on %s: %v", ErrNoDirector, path, err)
+	}
+	dec := json.NewDecoder(bufio.NewReaderSize(c, 64<<10))
+	// The answer is a Response: {"data":[entry,...]}, or {"error":"..."}.
+	if err := expectDelim(dec, '{'); err != nil {
+		return fmt.Errorf("%w on %s: %v", ErrNoDirector, path, err)
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("reading the director's answer: %w", err)
+		}
+		switch key {
+		case "error":
+			var msg string
+			if err := dec.Decode(&msg); err != nil {
+				return fmt.Errorf("reading the director's answer: %w", err)
+			}
+			return errors.New(msg)
+		case "data":
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return fmt.Errorf("reading the director's answer: %w", err)
+			}
+			continue
+		}
+		if err := expectDelim(dec, '['); err != nil {
+			return fmt.Errorf("reading the director's answer: %w", err)
+		}
+		if begin != nil {
+			if err := begin(); err != nil {
+				return err
+			}
+		}
+		for dec.More() {
+			var e Conn
+			if err := dec.Decode(&e); err != nil {
+				return fmt.Errorf("reading the director's answer: %w", err)
+			}
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		// The closing ] and } prove the listing is whole.
+		if err := expectDelim(dec, ']'); err != nil {
+			return fmt.Errorf("reading the director's answer: %w", err)
+		}
+		if err := expectDelim(dec, '}'); err != nil {
+			return fmt.Errorf("reading the director's answer: %w", err)
+		}
+		return nil
+	}
+	return errors.New("empty answer from the director")
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim) error {
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if t != want {
+		return fmt.Errorf("expected %q, got %v", want, t)
+	}
+	return nil
+}
+
+// ConnsTitle is what ipvsadm -L -c -n prints before the entries.
+var ConnsTitle = "IPVS connection entries\n" + fmt.Sprintf("pro expire %-11s %-18s %-18s %s\n", "state", "source", "virtual", "destination")
+
+// FormatConn prints one entry as ipvsadm -L -c -n does (print_conn in
+// ipvsadm.c: the expiry as MM:SS).
+func FormatConn(w io.Writer, c Conn) error {
+	expire := fmt.Sprintf("%02d:%02d", c.Expire/60, c.Expire%60)
+	_, err := fmt.Fprintf(w, "%-3s %-6s %-11s %-18s %-18s %s\n", c.Protocol, expire, c.State, c.Source, c.Virtual, c.Dest)
 	return err
+}
+
+// FormatConns prints conns as ipvsadm -L -c -n does (list_conn).
+func FormatConns(w io.Writer, conns []Conn) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString(ConnsTitle)
+	for _, c := range conns {
+		FormatConn(bw, c)
+	}
+	return bw.Flush()
 }

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"path/filepath"
@@ -121,5 +123,80 @@ func TestConnJSONRoundTrip(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`[["TCP","x"]]`), &out); err == nil {
 		t.Error("a malformed entry decoded without an error")
+	}
+}
+
+// cannedDirector answers every request on a unix socket with answer.
+func cannedDirector(t *testing.T, answer string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "canned.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			bufio.NewReader(c).ReadString('\n')
+			io.WriteString(c, answer)
+			c.Close()
+		}
+	}()
+	return path
+}
+
+// EachConn hands over the entries as they come, and a listing that is not
+// whole or not a listing is an error, never a short listing.
+func TestEachConnAnswers(t *testing.T) {
+	const entry = `["TCP",118,"TIME_WAIT","10.0.0.1:5000","10.0.0.100:8066","10.0.0.2:8066"]`
+	tests := []struct {
+		name, answer string
+		entries      int
+		begun        bool
+		err          string
+	}{
+		{"two entries", `{"data":[` + entry + "\n," + entry + "\n]}\n", 2, true, ""},
+		{"none", `{"data":[]}` + "\n", 0, true, ""},
+		{"an error", `{"error":"unknown op \"conns\""}` + "\n", 0, false, `unknown op "conns"`},
+		{"cut short", `{"data":[` + entry + ",", 1, true, "reading the director's answer"},
+		{"no closing brace", `{"data":[` + entry + "]", 1, true, "reading the director's answer"},
+		{"a bad entry", `{"data":[["TCP","x"]]}`, 0, true, "reading the director's answer"},
+		{"no listing", `{"table":{}}`, 0, false, "empty answer"},
+		{"not JSON", "HTTP/1.0 400\r\n", 0, false, "no director answering"},
+		{"silence", "", 0, false, "no director answering"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := cannedDirector(t, tc.answer)
+			var got []Conn
+			begun := false
+			err := EachConn(context.Background(), path, func() error {
+				if len(got) > 0 {
+					t.Error("begin called after an entry")
+				}
+				begun = true
+				return nil
+			}, func(c Conn) error {
+				got = append(got, c)
+				return nil
+			})
+			if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+				t.Errorf("err %v, want %q", err, tc.err)
+			}
+			if len(got) != tc.entries || begun != tc.begun {
+				t.Errorf("%d entries, begun %v; want %d, %v", len(got), begun, tc.entries, tc.begun)
+			}
+			if len(got) > 0 && (got[0].State != "TIME_WAIT" || got[0].Expire != 118) {
+				t.Errorf("entry %+v", got[0])
+			}
+		})
+	}
+	err := EachConn(context.Background(), filepath.Join(t.TempDir(), "none.sock"), nil, func(Conn) error { return nil })
+	if !errors.Is(err, ErrNoDirector) {
+		t.Errorf("no socket: %v, want ErrNoDirector", err)
 	}
 }
