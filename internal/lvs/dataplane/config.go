@@ -30,16 +30,16 @@
 // moment both legs are connected until either side half-closes, inactive
 // while the real server is being dialled (SYN_RECV) and after a half-close:
 // FIN_WAIT when the real server closed first, CLOSE_WAIT when the client
-// did, as the kernel's NAT state table has it. Once both legs are closed it stays in the table as IPVS keeps
-// it (closed.go): TIME_WAIT for 120 s after both FINs, CLOSE for 10 s after
-// a reset or a refused connect, both inactive and holding their
-// persistence template; a connection closed for a timeout leaves at once.
-// Divergences from the kernel: the state machine is coarser (a reset
-// that follows the FINs is not seen; LAST_ACK, which the kernel's NAT
-// table does not reach from ESTABLISHED, never shows), and
-// the idle timeout (tcp) and tcpfin timeout close a connection between one
-// and two timeouts after its last byte (see relayOneWay). MaxConns is a
-// shardcat addition.
+// did, as the kernel's NAT state table has it. Once both legs are closed
+// it stays in the table as IPVS keeps it (closed.go): TIME_WAIT for 120 s
+// after both FINs, CLOSE for 10 s after a reset or a refused connect, both
+// inactive and holding their persistence template; a connection closed
+// for a timeout leaves at once. Divergences from the kernel: the state
+// machine is coarser (a reset that follows the FINs is not seen; LAST_ACK,
+// which the kernel's NAT table does not reach from ESTABLISHED, never
+// shows), and the goroutine relay closes a connection between one and two
+// of its state's timeouts after its last byte (see relayOneWay). MaxConns
+// is a shardcat addition.
 package dataplane
 
 import (

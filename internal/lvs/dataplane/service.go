@@ -895,8 +895,9 @@ func (s *Service) halfClosed(r *relay, dir int) {
 	s.move(r, stateEstablished, to)
 }
 
-// logIdle records that r is being closed for its idle (or tcpfin)
-// timeout: its entry expires rather than staying in the table.
+// logIdle records that r is being closed for its state's timeout (tcp,
+// tcpfin or CLOSE_WAIT's): its entry expires rather than staying in the
+// table.
 func (s *Service) logIdle(r *relay) {
 	r.end.Store(endExpired)
 	state := stateNames[r.state.Load()]
