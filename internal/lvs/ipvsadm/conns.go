@@ -123,8 +123,14 @@ func EachConn(ctx context.Context, path string, begin func() error, fn func(Conn
 	if err := json.NewEncoder(c).Encode(Request{Op: OpConns}); err != nil {
 		return fmt.Errorf("%w on %s: %v", ErrNoDirector, path, err)
 	}
-	dec := json.NewDecoder(bufio.NewReaderSize(c, 64<<10))
-	// The answer is a Response: {"data":[entry,...]}, or {"error":"..."}.
+	return decodeConns(bufio.NewReaderSize(c, 64<<10), path, begin, fn)
+}
+
+// decodeConns reads the director's answer to OpConns from r:
+// {"data":[entry,...]}, or {"error":"..."}. Only a whole listing is a nil
+// error.
+func decodeConns(r io.Reader, path string, begin func() error, fn func(Conn) error) error {
+	dec := json.NewDecoder(r)
 	if err := expectDelim(dec, '{'); err != nil {
 		return fmt.Errorf("%w on %s: %v", ErrNoDirector, path, err)
 	}

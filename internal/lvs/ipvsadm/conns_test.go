@@ -2,6 +2,7 @@ package ipvsadm
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -199,4 +200,47 @@ func TestEachConnAnswers(t *testing.T) {
 	if !errors.Is(err, ErrNoDirector) {
 		t.Errorf("no socket: %v, want ErrNoDirector", err)
 	}
+}
+
+// FuzzDecodeConns: whatever the socket sends, decoding ends with an error
+// or a whole listing, and a whole listing survives a round trip through
+// the director's encoding.
+func FuzzDecodeConns(f *testing.F) {
+	const entry = `["TCP",118,"TIME_WAIT","10.0.0.1:5000","10.0.0.100:8066","10.0.0.2:8066"]`
+	for _, seed := range []string{
+		`{"data":[` + entry + "\n," + entry + "\n]}\n", `{"data":[]}`, `{"error":"x"}`, `{"data":[` + entry + ",",
+		`{"table":{},"data":[` + entry + `]}`, `{"data":[["TCP","x"]]}`, "", "[", `{"data":{}}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var got []Conn
+		err := decodeConns(bytes.NewReader(b), "fuzz", nil, func(c Conn) error {
+			got = append(got, c)
+			return nil
+		})
+		if err != nil {
+			return
+		}
+		var buf bytes.Buffer
+		buf.WriteString(`{"data":[`)
+		for i, c := range got {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			enc, err := json.Marshal(c)
+			if err != nil {
+				t.Fatalf("re-encoding %+v: %v", c, err)
+			}
+			buf.Write(enc)
+		}
+		buf.WriteString("]}")
+		var again []Conn
+		if err := decodeConns(&buf, "again", nil, func(c Conn) error {
+			again = append(again, c)
+			return nil
+		}); err != nil || !slices.Equal(got, again) {
+			t.Fatalf("round trip of %q: %+v, %v; want %+v", b, again, err, got)
+		}
+	})
 }
