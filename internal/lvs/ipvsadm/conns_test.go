@@ -135,18 +135,10 @@ func cannedDirector(t *testing.T, answer string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			bufio.NewReader(c).ReadString('\n')
-			io.WriteString(c, answer)
-			c.Close()
-		}
-	}()
+	testenv.Serve(t, l, func(c net.Conn) {
+		bufio.NewReader(c).ReadString('\n')
+		io.WriteString(c, answer)
+	})
 	return path
 }
 
