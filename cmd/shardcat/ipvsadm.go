@@ -138,11 +138,11 @@ func runIpvsadm(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintf(s.err, "shardcat ipvsadm: %v\n%s", err, ipvsadmUsage)
 		return exitUsage
 	}
+	if a.conns {
+		return listConns(ctx, a.socket, s) // bounded by the listing's own minute
+	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if a.conns {
-		return listConns(ctx, a.socket, s)
-	}
 	t, err := ipvsadm.Fetch(ctx, a.socket)
 	if err != nil {
 		fmt.Fprintf(s.err, "shardcat ipvsadm: no director answering on %s: %v\n", a.socket, err)
