@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"time"
 
@@ -109,20 +108,11 @@ var ErrNoDirector = errors.New("no director answering")
 // million entries is never held whole. begin, if not nil, is called once
 // the director has started its answer, before the first entry.
 func EachConn(ctx context.Context, path string, begin func() error, fn func(Conn) error) error {
-	ctx, cancel := context.WithTimeout(ctx, connsTimeout)
-	defer cancel()
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "unix", path)
+	c, err := request(ctx, path, OpConns, connsTimeout)
 	if err != nil {
 		return fmt.Errorf("%w on %s: %v", ErrNoDirector, path, err)
 	}
 	defer c.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		c.SetDeadline(dl)
-	}
-	if err := json.NewEncoder(c).Encode(Request{Op: OpConns}); err != nil {
-		return fmt.Errorf("%w on %s: %v", ErrNoDirector, path, err)
-	}
 	return decodeConns(bufio.NewReaderSize(c, 64<<10), path, begin, fn)
 }
 
@@ -142,20 +132,19 @@ func decodeConns(r io.Reader, path string, begin func() error, fn func(Conn) err
 		switch key {
 		case "error":
 			var msg string
-			if err := dec.Decode(&msg); err != nil {
-				return fmt.Errorf("reading the director's answer: %w", err)
+			if err := decode(dec, &msg); err != nil {
+				return err
 			}
 			return errors.New(msg)
 		case "data":
 		default:
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return fmt.Errorf("reading the director's answer: %w", err)
+			if err := decode(dec, new(json.RawMessage)); err != nil {
+				return err
 			}
 			continue
 		}
 		if err := expectDelim(dec, '['); err != nil {
-			return fmt.Errorf("reading the director's answer: %w", err)
+			return err
 		}
 		if begin != nil {
 			if err := begin(); err != nil {
@@ -164,8 +153,8 @@ func decodeConns(r io.Reader, path string, begin func() error, fn func(Conn) err
 		}
 		for dec.More() {
 			var e Conn
-			if err := dec.Decode(&e); err != nil {
-				return fmt.Errorf("reading the director's answer: %w", err)
+			if err := decode(dec, &e); err != nil {
+				return err
 			}
 			if err := fn(e); err != nil {
 				return err
@@ -173,23 +162,29 @@ func decodeConns(r io.Reader, path string, begin func() error, fn func(Conn) err
 		}
 		// The closing ] and } prove the listing is whole.
 		if err := expectDelim(dec, ']'); err != nil {
-			return fmt.Errorf("reading the director's answer: %w", err)
+			return err
 		}
-		if err := expectDelim(dec, '}'); err != nil {
-			return fmt.Errorf("reading the director's answer: %w", err)
-		}
-		return nil
+		return expectDelim(dec, '}')
 	}
 	return errors.New("empty answer from the director")
 }
 
+// decode reads the answer's next value into v.
+func decode(dec *json.Decoder, v any) error {
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("reading the director's answer: %w", err)
+	}
+	return nil
+}
+
+// expectDelim reads the answer's next token, which must be want.
 func expectDelim(dec *json.Decoder, want json.Delim) error {
 	t, err := dec.Token()
-	if err != nil {
-		return err
+	if err == nil && t != want {
+		err = fmt.Errorf("expected %q, got %v", want, t)
 	}
-	if t != want {
-		return fmt.Errorf("expected %q, got %v", want, t)
+	if err != nil {
+		return fmt.Errorf("reading the director's answer: %w", err)
 	}
 	return nil
 }

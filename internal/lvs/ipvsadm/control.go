@@ -285,25 +285,11 @@ func Fetch(ctx context.Context, path string) (Table, error) {
 
 // exchange sends one request and reads the response.
 func exchange(ctx context.Context, path, op string) (Response, error) {
-	return exchangeFor(ctx, path, op, ioTimeout)
-}
-
-// exchangeFor is exchange with its own bound on the time it takes.
-func exchangeFor(ctx context.Context, path, op string, timeout time.Duration) (Response, error) {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "unix", path)
+	c, err := request(ctx, path, op, ioTimeout)
 	if err != nil {
 		return Response{}, err
 	}
 	defer c.Close()
-	deadline := time.Now().Add(timeout)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
-		deadline = dl
-	}
-	c.SetDeadline(deadline)
-	if err := json.NewEncoder(c).Encode(Request{Op: op}); err != nil {
-		return Response{}, err
-	}
 	var resp Response
 	if err := json.NewDecoder(c).Decode(&resp); err != nil {
 		return Response{}, fmt.Errorf("reading the director's answer: %w", err)
@@ -312,4 +298,24 @@ func exchangeFor(ctx context.Context, path, op string, timeout time.Duration) (R
 		return Response{}, errors.New(resp.Error)
 	}
 	return resp, nil
+}
+
+// request connects to the director on the socket at path and sends op; the
+// connection's deadline is timeout from now, or ctx's if that is sooner.
+func request(ctx context.Context, path, op string, timeout time.Duration) (net.Conn, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "unix", path)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(timeout)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	c.SetDeadline(deadline)
+	if err := json.NewEncoder(c).Encode(Request{Op: op}); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
 }

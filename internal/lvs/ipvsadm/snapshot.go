@@ -43,16 +43,14 @@ var DefaultTimeouts = Timeouts{TCP: 900, TCPFin: 120, UDP: 300}
 // TimeoutsFrom fills in the kernel's default for each timeout not set
 // (zero), as keepalived leaves those the kernel has.
 func TimeoutsFrom(tcp, tcpFin, udp time.Duration) Timeouts {
-	t := DefaultTimeouts
-	for _, x := range []struct {
-		d  time.Duration
-		to *int
-	}{{tcp, &t.TCP}, {tcpFin, &t.TCPFin}, {udp, &t.UDP}} {
-		if x.d > 0 {
-			*x.to = int(x.d / time.Second)
+	seconds := func(d time.Duration, kernel int) int {
+		if d > 0 {
+			return int(d / time.Second)
 		}
+		return kernel
 	}
-	return t
+	return Timeouts{TCP: seconds(tcp, DefaultTimeouts.TCP), TCPFin: seconds(tcpFin, DefaultTimeouts.TCPFin),
+		UDP: seconds(udp, DefaultTimeouts.UDP)}
 }
 
 // Service is one virtual service.
